@@ -1,0 +1,193 @@
+"""Policy: what to remove and how, as data. Defaults are the safe choice.
+
+A Policy is a tree of frozen dataclasses, loadable from YAML. Unknown keys are an
+error (a typo in a security configuration must not be silently ignored). Any
+field left out keeps its safe default.
+
+Example (``policy.yaml``)::
+
+    text:
+      operator: surrogate        # tag | surrogate | redact
+    dicom:
+      retain_safe_private: true
+    image:
+      ocr_engine: tesseract
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+
+import yaml
+
+from deid.core.errors import InputError
+
+TextOperator = Literal["tag", "surrogate", "redact"]
+DateOperator = Literal["shift", "tag", "redact"]
+PixelTextMode = Literal["phi", "all"]
+FaceOperator = Literal["pixelate", "blur", "fill"]
+PixelPolicy = Literal["auto", "always", "never"]
+
+
+@dataclass(frozen=True)
+class TextPolicy:
+    # How identifiers in free text are replaced: typed tags ("[NAME]"), consistent
+    # realistic surrogates (Faker seeded by the keyed pseudonym), or a fixed mask.
+    operator: TextOperator = "tag"
+    # Dates: shifted by the case's one offset (format and intervals kept), or tagged.
+    dates: DateOperator = "shift"
+    # Minimum score for a detection to count. Low on purpose: recall first.
+    score_threshold: float = 0.3
+    # Entity kinds to leave in place (e.g. ["LOCATION"] for a public-health use).
+    keep_kinds: tuple[str, ...] = ()
+    # Words never treated as PHI (in addition to the shipped medical vocabulary).
+    allow_list: tuple[str, ...] = ()
+    # Words always treated as PHI (in addition to the case deny-list).
+    deny_list: tuple[str, ...] = ()
+    # Re-run detection on the output and replace anything still found.
+    verify: bool = True
+    # Largest text accepted, in characters; longer input is refused (LimitExceeded).
+    max_chars: int = 5_000_000
+    # Texts are analysed in chunks of at most this many characters (bounded memory).
+    chunk_chars: int = 20_000
+
+
+@dataclass(frozen=True)
+class DicomPolicy:
+    # PS3.15 Annex E options (all off = Basic Profile). Modified dates is on by default:
+    # dates are shifted by the case offset rather than emptied, so intervals survive.
+    retain_safe_private: bool = False
+    retain_uids: bool = False
+    retain_device_identity: bool = False
+    retain_institution_identity: bool = False
+    retain_patient_characteristics: bool = False
+    retain_longitudinal_full_dates: bool = False
+    retain_longitudinal_modified_dates: bool = True
+    clean_descriptors: bool = True
+    clean_structured_content: bool = True
+    clean_graphics: bool = True
+    # Pixel data: "auto" cleans modalities that carry burned-in annotation (US, SC, XA,
+    # CR, DX, ...) and any file with BurnedInAnnotation = YES; "always"/"never" force it.
+    clean_pixels: PixelPolicy = "auto"
+    # Largest file accepted, in bytes.
+    max_file_bytes: int = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class ImagePolicy:
+    # OCR engine by registry name; the default is the one the benchmark shows finds more.
+    ocr_engine: str = "rapidocr"
+    # "phi": redact only text judged PHI (photos); "all": redact every text box.
+    photo_text: PixelTextMode = "phi"
+    dicom_text: PixelTextMode = "all"
+    # Modalities whose pixel data carries burned-in annotation by convention.
+    burned_in_modalities: tuple[str, ...] = ("US", "SC", "XA", "CR", "DX", "RF", "ES", "OT", "IVUS", "OP", "XC", "GM", "SM")
+    faces: bool = True
+    face_operator: FaceOperator = "pixelate"
+    face_detector: str = "centerface"
+    face_threshold: float = 0.4
+    face_margin: float = 0.25  # extra border around a face box, as a fraction of its size
+    # Refuse images larger than this many pixels (decompression bombs).
+    max_pixels: int = 100_000_000
+    max_frames: int = 5_000
+    jpeg_quality: int = 92
+    # Re-run OCR on the output; redact again or withhold if PHI is still readable.
+    verify: bool = True
+
+
+@dataclass(frozen=True)
+class LimitsPolicy:
+    # Wall-clock budget for one input, in seconds (0 = none); past it the input is withheld.
+    timeout_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    text: TextPolicy = field(default_factory=TextPolicy)
+    dicom: DicomPolicy = field(default_factory=DicomPolicy)
+    image: ImagePolicy = field(default_factory=ImagePolicy)
+    limits: LimitsPolicy = field(default_factory=LimitsPolicy)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Policy:
+        return _build(cls, data or {}, "policy")
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Policy:
+        try:
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError(f"cannot read policy file: {type(exc).__name__}", reason="bad_policy") from None
+        if raw is not None and not isinstance(raw, dict):
+            raise InputError("a policy file must hold a mapping", reason="bad_policy")
+        return cls.from_dict(raw)
+
+    def merged(self, overrides: dict[str, Any] | None) -> Policy:
+        """A copy with ``overrides`` (same shape as the YAML) applied on top."""
+        if not overrides:
+            return self
+        return _build(type(self), _deep_merge(self.to_dict(), overrides), "policy")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+T = TypeVar("T")
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
+    if not isinstance(data, dict):
+        raise InputError(f"{where} must be a mapping", reason="bad_policy")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"unknown policy keys in {where}: {', '.join(unknown)}", reason="bad_policy")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(hints[name], value, f"{where}.{name}")
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = get_origin(tp)
+    if is_dataclass(tp) and isinstance(tp, type):
+        return _build(tp, value, where)
+    if origin is Literal:
+        if value not in get_args(tp):
+            allowed = ", ".join(map(str, get_args(tp)))
+            raise InputError(f"{where} must be one of: {allowed}", reason="bad_policy")
+        return value
+    if origin is tuple:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise InputError(f"{where} must be a list", reason="bad_policy")
+        return tuple(str(v) for v in value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"{where} must be true or false", reason="bad_policy")
+        return value
+    if tp in (int, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"{where} must be a number", reason="bad_policy")
+        return tp(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise InputError(f"{where} must be a string", reason="bad_policy")
+        return value
+    return value
+
+
+DEFAULT_POLICY = Policy()
