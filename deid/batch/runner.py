@@ -1,0 +1,390 @@
+"""run_batch: walk a source, scrub its cases (in-process, a process pool or Dask), write
+outputs atomically, keep the manifest, resume.
+
+The unit of work is a case (one CaseContext): a case is skipped on ``--resume`` when
+every input of it is recorded as scrubbed with its output present, or withheld for a
+permanent reason (a corrupt file stays corrupt); otherwise the whole case is redone,
+because its parts share one deny-list. Output names derive from the key, so a redone
+case overwrites its own earlier outputs instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deid.batch.manifest import (
+    MANIFEST_NAME,
+    Entry,
+    ManifestWriter,
+    compact_manifest,
+    read_manifest,
+)
+from deid.batch.sink import atomic_write, check_output_name, pack_archive, remove_temp_files
+from deid.batch.sources import CaseSpec, Source, is_archive, open_source
+from deid.batch.worker import CaseOutcome, CaseTask, process_case, warm_engines
+from deid.core.context import CaseContext
+from deid.core.errors import InputError, reason_of
+from deid.core.policy import DEFAULT_POLICY, Policy
+
+log = logging.getLogger(__name__)
+
+# Withheld for these reasons -> retried on --resume (the cause may be gone next time).
+TRANSIENT_REASONS = ("engine_unavailable", "deadline_exceeded", "worker_crashed", "internal_error", "unreadable_file")
+
+
+@dataclass(slots=True)
+class BatchOptions:
+    policy: Policy = DEFAULT_POLICY
+    key: bytes = b""
+    workers: int = 1
+    resume: bool = False
+    dry_run: bool = False
+    dask: str | None = None  # scheduler address, e.g. tcp://10.0.0.5:8786
+    review: bool = False  # collect material for the HTML review report
+    report_path: Path | None = None
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    cases: int = 0
+    inputs: int = 0
+    scrubbed: int = 0
+    withheld: int = 0
+    skipped: int = 0
+    resumed: int = 0  # inputs skipped because a previous run did them
+    cases_done: int = 0
+    cases_resumed: int = 0
+    withheld_reasons: Counter[str] = field(default_factory=Counter)
+    findings: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    dry_run: bool = False
+    manifest: str | None = None
+    output: str | None = None
+    report: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "inputs": self.inputs,
+            "scrubbed": self.scrubbed,
+            "withheld": self.withheld,
+            "skipped": self.skipped,
+            "resumed": self.resumed,
+            "cases_processed": self.cases_done,
+            "cases_resumed": self.cases_resumed,
+            "withheld_reasons": dict(sorted(self.withheld_reasons.items())),
+            "findings": dict(sorted(self.findings.items())),
+            "kinds": dict(sorted(self.kinds.items())),
+            "seconds": round(self.seconds, 3),
+            "files_per_second": round(self.inputs / self.seconds, 3) if self.seconds > 0 else None,
+            "dry_run": self.dry_run,
+            "manifest": self.manifest,
+            "output": self.output,
+            "report": self.report,
+        }
+
+
+ProgressFn = Callable[[str, int, int, "CaseOutcome | None"], None]
+
+
+def _is_transient(reason: str | None) -> bool:
+    return bool(reason) and any(str(reason).startswith(r) for r in TRANSIENT_REASONS)
+
+
+def _case_done(case: CaseSpec, prior: dict[str, Entry], out_root: Path) -> bool:
+    for rel in case.inputs:
+        e = prior.get(rel)
+        if e is None:
+            return False
+        if e.status == "scrubbed":
+            if not e.output or not (out_root / e.output).is_file():
+                return False
+        elif e.status == "withheld":
+            if _is_transient(e.reason):
+                return False
+        else:
+            return False
+    return True
+
+
+def case_dirs(cases: list[CaseSpec], key: bytes) -> dict[str, str]:
+    """Case key -> output folder name, a keyed pseudonym (unique within the run)."""
+    ctx = CaseContext(key)
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for case in cases:
+        name = ctx.pseudonym("case-dir", case.key, prefix="case", length=12)
+        n = 2
+        base = name
+        while name in used:  # keys equal after case-folding: keep both, never merge
+            name = f"{base}-{n}"
+            n += 1
+        used.add(name)
+        out[case.key] = name
+    return out
+
+
+class _InlineExecutor:
+    """Runs tasks in this process (``--workers 1``): no pickling, engines warmed once."""
+
+    def __init__(self) -> None:
+        warm_engines()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+        fut: cf.Future[Any] = cf.Future()
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future
+            fut.set_exception(exc)
+        return fut
+
+    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        return set(pending), set()
+
+    def close(self) -> None:
+        pass
+
+
+class _PoolExecutor:
+    """A process pool; each worker warms the engines once (initializer)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._new()
+
+    def _new(self) -> None:
+        # spawn: the parent may run threads (progress bar), and fork + threads can deadlock.
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_engines)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+        try:
+            return self.pool.submit(fn, *args)
+        except cf.process.BrokenProcessPool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self._new()
+            return self.pool.submit(fn, *args)
+
+    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        done, not_done = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        return set(done), set(not_done)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskExecutor:
+    """An existing dask.distributed cluster. Workers warm engines once (a WorkerPlugin)."""
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client
+
+        from deid.batch.dask_plugin import WarmEngines
+
+        self.client = Client(address, set_as_default=False)
+        self.client.register_plugin(WarmEngines(), name="deid-warm-engines")
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        from distributed import wait
+
+        res = wait(list(pending), return_when="FIRST_COMPLETED")
+        return set(res.done), set(res.not_done)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _make_executor(opts: BatchOptions) -> Any:
+    if opts.dask:
+        return _DaskExecutor(opts.dask)
+    if opts.workers <= 1:
+        return _InlineExecutor()
+    return _PoolExecutor(opts.workers)
+
+
+def _read_case(source: Source, case: CaseSpec) -> tuple[list[tuple[str, bytes]], list[Entry]]:
+    """Read a case's inputs; unreadable ones become withheld entries at once."""
+    inputs: list[tuple[str, bytes]] = []
+    failed: list[Entry] = []
+    for rel in case.inputs:
+        try:
+            inputs.append((rel, source.read(rel)))
+        except Exception as exc:  # noqa: BLE001 - fail closed: this input is withheld
+            reason = reason_of(exc) if not isinstance(exc, OSError) else "unreadable_file"
+            failed.append(Entry(input=rel, output=None, status="withheld", reason=reason))
+    return inputs, failed
+
+
+def run_batch(
+    src: str | Path,
+    dst: str | Path,
+    opts: BatchOptions,
+    *,
+    progress: ProgressFn | None = None,
+) -> BatchSummary:
+    """Scrub every case of ``src`` into ``dst`` (a folder, or an archive path)."""
+    if len(opts.key) < 16 and not opts.dry_run:
+        raise InputError("a pseudonymisation key is required", reason="missing_key")
+    t0 = time.perf_counter()
+    dst = Path(dst)
+    to_archive = is_archive(dst)
+    out_root = dst.with_name(dst.name + ".partial") if to_archive else dst
+    manifest_path = out_root / MANIFEST_NAME
+    summary = BatchSummary(dry_run=opts.dry_run)
+    source = open_source(src, max_bytes=opts.policy.dicom.max_file_bytes)
+    try:
+        cases = source.cases
+        summary.cases = len(cases)
+        dirs = case_dirs(cases, opts.key or b"0" * 32)
+        prior = read_manifest(manifest_path) if opts.resume else {}
+        todo: list[CaseSpec] = []
+        static_entries: list[Entry] = []
+        for case in cases:
+            for rel, why in case.rejected.items():
+                static_entries.append(Entry(input=rel, output=None, status="withheld", reason=why, case=dirs[case.key]))
+            for rel, why in case.ignored.items():
+                static_entries.append(Entry(input=rel, output=None, status="skipped", reason=why, case=dirs[case.key]))
+            if opts.resume and case.inputs and _case_done(case, prior, out_root):
+                summary.cases_resumed += 1
+                for rel in case.inputs:
+                    _count(summary, prior[rel], resumed=True)
+            elif case.inputs:
+                todo.append(case)
+        for e in static_entries:
+            _count(summary, e)
+
+        if opts.dry_run:
+            for case in todo:
+                for rel in case.inputs:
+                    summary.inputs += 1
+                    summary.kinds[_sniff(source, rel)] += 1
+            summary.seconds = time.perf_counter() - t0
+            return summary
+
+        if opts.resume:
+            remove_temp_files(out_root)
+        out_root.mkdir(parents=True, exist_ok=True)
+        writer = ManifestWriter(manifest_path)
+        writer.append(static_entries)
+        reviews: list[dict[str, Any]] = []
+        policy_data = opts.policy.to_dict()
+        executor = _make_executor(opts)
+        try:
+            window = max(2, 2 * (opts.workers if not opts.dask else 8))
+            queue: Iterator[CaseSpec] = iter(todo)
+            pending: dict[Any, tuple[CaseSpec, list[Entry]]] = {}
+            total = len(todo)
+
+            def fill() -> None:
+                while len(pending) < window:
+                    case = next(queue, None)
+                    if case is None:
+                        return
+                    inputs, failed = _read_case(source, case)
+                    task = CaseTask(case.key, dirs[case.key], inputs, review=opts.review)
+                    pending[executor.submit(process_case, task, policy_data, opts.key)] = (case, failed)
+
+            fill()
+            while pending:
+                done, _ = executor.wait_any(set(pending))
+                for fut in done:
+                    case, failed = pending.pop(fut)
+                    try:
+                        outcome: CaseOutcome = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - the case is withheld, the run goes on
+                        reason = reason_of(exc)
+                        if "BrokenProcessPool" in reason or "KilledWorker" in reason:
+                            reason = "worker_crashed"
+                        log.warning("a case failed as a whole: %s", reason)
+                        outcome = CaseOutcome(
+                            case.key, dirs[case.key],
+                            [Entry(input=rel, output=None, status="withheld", reason=reason)
+                             for rel in case.inputs if rel not in {f.input for f in failed}],
+                            files=[],
+                        )
+                    for e in failed:
+                        e.case = outcome.case_dir
+                        e.kind = "unknown"
+                    outcome.entries.extend(failed)
+                    for e in outcome.entries:
+                        e.case = outcome.case_dir
+                    _write_outcome(out_root, outcome, writer)
+                    for e in outcome.entries:
+                        _count(summary, e)
+                    summary.cases_done += 1
+                    if outcome.review is not None:
+                        reviews.append({"case": outcome.case_dir, "parts": outcome.review,
+                                        "report": outcome.report})
+                    if progress is not None:
+                        progress("case", summary.cases_done, total, outcome)
+                fill()
+        finally:
+            executor.close()
+            writer.close()
+        order = [e for c in cases for e in c.all_inputs]
+        compact_manifest(manifest_path, order)
+        summary.manifest = str(manifest_path)
+        if to_archive:
+            pack_archive(out_root, dst, exclude={MANIFEST_NAME})
+            final_manifest = dst.with_name(dst.name + ".manifest.jsonl")
+            shutil.move(str(manifest_path), final_manifest)
+            shutil.rmtree(out_root)
+            summary.manifest = str(final_manifest)
+        summary.output = str(dst)
+        summary.seconds = time.perf_counter() - t0
+        if opts.report_path is not None:
+            from deid.batch.report_html import write_report
+
+            write_report(opts.report_path, reviews, summary)
+            summary.report = str(opts.report_path)
+        return summary
+    finally:
+        source.close()
+
+
+def _sniff(source: Source, rel: str) -> str:
+    from deid.case.parts import sniff_kind
+
+    try:
+        return sniff_kind(source.read(rel))
+    except Exception:  # noqa: BLE001 - a dry run only counts
+        return "unreadable"
+
+
+def _count(summary: BatchSummary, e: Entry, *, resumed: bool = False) -> None:
+    summary.inputs += 1
+    if resumed:
+        summary.resumed += 1
+    if e.kind:
+        summary.kinds[e.kind] += 1
+    if e.status == "scrubbed":
+        summary.scrubbed += 1
+        summary.findings.update(e.findings)
+    elif e.status == "withheld":
+        summary.withheld += 1
+        summary.withheld_reasons[e.reason or "unknown"] += 1
+    else:
+        summary.skipped += 1
+
+
+def _write_outcome(out_root: Path, outcome: CaseOutcome, writer: ManifestWriter) -> None:
+    """Outputs first (atomic renames), then the manifest lines (fsync'd)."""
+    for rel, data in outcome.files:
+        case_dir, name = rel.split("/", 1)
+        check_output_name(case_dir)
+        check_output_name(name)
+        atomic_write(out_root / case_dir / name, data)
+    writer.append(outcome.entries)

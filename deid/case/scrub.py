@@ -1,0 +1,282 @@
+"""scrub_case: one case (text + photos + DICOM) under one CaseContext.
+
+Order matters: every DICOM header is read first (identifiers -> deny-list, PatientID ->
+date-shift anchor), then DICOM files are scrubbed (their burned-in pixels see the full
+deny-list), then photos, then texts (deid.text searches the deny-list, so a patient
+name learned from a header is removed from the text even where NER misses it).
+
+Withholding rule: a part that cannot be made safe is withheld with its reason and the
+other parts still go out, because the deny-list learned from every readable header was
+applied to them. When a withheld DICOM file's header could not even be read, its
+identifiers were never searched for elsewhere: the case report says so in
+``residual_risk`` so that a reviewer can hold the case back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from deid.case.identifiers import learn_from_dicom
+from deid.case.parts import CasePart, PartKind, load_part
+from deid.core.context import CaseContext
+from deid.core.errors import DeidError, InputError, reason_of
+from deid.core.policy import DEFAULT_POLICY, Policy
+from deid.core.report import Report
+
+log = logging.getLogger(__name__)
+
+CaseItem = CasePart | bytes | str | os.PathLike[str] | tuple[str, bytes]
+
+_IMAGE_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp"}
+_PREFIX = {"text": "TXT", "image": "IMG", "dicom": "DCM", "unknown": "BIN"}
+
+
+@dataclass(slots=True)
+class PartResult:
+    """The outcome for one item of a case.
+
+    ``name`` is the output file name (from a keyed pseudonym or the new
+    SOPInstanceUID, never from the input name); ``data`` the output bytes (UTF-8 for
+    text) and ``text`` the scrubbed text for text parts. Both are None when withheld.
+    ``source`` is the caller's reference for the input (may be PHI: operator use only).
+    """
+
+    index: int
+    kind: PartKind
+    report: Report
+    name: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+    text: str | None = field(default=None, repr=False)
+    source: str | None = field(default=None, repr=False)
+    input_sha256: str = field(default="", repr=False)
+
+    @property
+    def withheld(self) -> bool:
+        return self.report.withheld
+
+    @property
+    def part_id(self) -> str:
+        return f"{self.kind}:{self.index}"
+
+
+@dataclass(slots=True)
+class CaseResult:
+    """All parts of a scrubbed case and the case Report (``report.parts`` in order)."""
+
+    parts: list[PartResult]
+    report: Report
+
+    @property
+    def outputs(self) -> list[PartResult]:
+        return [p for p in self.parts if not p.withheld]
+
+    @property
+    def withheld(self) -> list[PartResult]:
+        return [p for p in self.parts if p.withheld]
+
+
+def _withheld_report(kind: str, exc: BaseException) -> Report:
+    if isinstance(exc, ImportError):  # a scrubber or its engine is not installed
+        from deid.core.errors import EngineUnavailable
+
+        exc = EngineUnavailable(f"a required engine is not installed ({type(exc).__name__})")
+    report = Report(input_kind=kind)
+    detail = exc.message if isinstance(exc, DeidError) else ""
+    report.withhold(reason_of(exc), detail)
+    return report
+
+
+def _tag_findings(report: Report, part_id: str) -> None:
+    report.findings = [f if f.part else dataclasses.replace(f, part=part_id) for f in report.findings]
+
+
+def scrub_case(
+    items: Iterable[CaseItem],
+    policy: Policy | None = None,
+    context: CaseContext | None = None,
+) -> CaseResult:
+    """Scrub every item of one case under one CaseContext.
+
+    ``items``: :class:`CasePart`, ``bytes`` (kind sniffed from content), ``str`` (text
+    content), a path (``os.PathLike``) or ``(name, bytes)``. Never raises for a bad part:
+    that part is withheld with its reason. Raises InputError only for a bad argument.
+    """
+    policy = policy or DEFAULT_POLICY
+    context = context or CaseContext.ephemeral()
+    t0 = time.perf_counter()
+    loaded: list[tuple[int, bytes | str | None, str | None, PartKind, BaseException | None]] = []
+    for index, item in enumerate(items):
+        try:
+            data, name, kind = load_part(item)
+            loaded.append((index, data, name, kind, None))
+        except InputError as exc:
+            if exc.reason == "invalid_input":
+                raise
+            loaded.append((index, None, getattr(item, "name", None), "unknown", exc))
+
+    results: dict[int, PartResult] = {}
+    residual: list[str] = []
+
+    def done(index: int, kind: PartKind, name: str | None, data: bytes | str | None, report: Report) -> PartResult:
+        digest = hashlib.sha256(data.encode() if isinstance(data, str) else (data or b"")).hexdigest()
+        part = PartResult(index=index, kind=kind, report=report, source=name, input_sha256=digest)
+        _tag_findings(report, part.part_id)
+        results[index] = part
+        return part
+
+    for index, data, name, kind, err in loaded:
+        if err is not None:
+            done(index, kind, name, None, _withheld_report(kind, err))
+        elif kind == "unknown":
+            rep = Report(input_kind="unknown")
+            rep.withhold("unsupported_type", "not DICOM, a supported image or UTF-8 text")
+            done(index, kind, name, data, rep)
+
+    # 1. every DICOM header first: the deny-list and the date-shift anchor.
+    dicoms = [(i, d, n) for i, d, n, k, e in loaded if k == "dicom" and e is None]
+    unreadable_headers = 0
+    for _i, data, _n in dicoms:
+        if not learn_from_dicom(data, context):  # type: ignore[arg-type]
+            unreadable_headers += 1
+
+    # 2. DICOM files (header + burned-in pixels, which see the whole deny-list).
+    used_names: set[str] = set()
+    withheld_dicom = 0
+    for index, data, name in dicoms:
+        part = _scrub_dicom_part(index, data, name, policy, context, used_names, done)  # type: ignore[arg-type]
+        withheld_dicom += part.withheld
+
+    # 3. photos.
+    for index, data, name, kind, err in loaded:
+        if kind == "image" and err is None:
+            _scrub_image_part(index, data, name, policy, context, done)  # type: ignore[arg-type]
+
+    # 4. texts, in one batched pass.
+    texts = [(i, d, n) for i, d, n, k, e in loaded if k == "text" and e is None]
+    if texts:
+        _scrub_text_parts(texts, policy, context, done)
+
+    if unreadable_headers:
+        residual.append(
+            f"{unreadable_headers} DICOM part(s) could not be read: identifiers they hold were "
+            "not searched for in the other parts of the case"
+        )
+    elif withheld_dicom and withheld_dicom == len(dicoms) and dicoms:
+        residual.append("every DICOM part was withheld; their headers were still read for the deny-list")
+
+    parts = [results[i] for i in sorted(results)]
+    case_report = Report(input_kind="case", parts=[p.report for p in parts], residual_risk=residual)
+    n_withheld = sum(p.withheld for p in parts)
+    if parts and n_withheld == len(parts):
+        case_report.withhold("all_parts_withheld", f"{n_withheld} part(s) withheld")
+    elif n_withheld:
+        case_report.notes.append(f"{n_withheld} of {len(parts)} part(s) withheld")
+    case_report.timings["total"] = time.perf_counter() - t0
+    log.info(
+        "case scrubbed: %d parts, %d withheld, %d findings",
+        len(parts), n_withheld, sum(case_report.counts_by_kind().values()),
+    )
+    return CaseResult(parts=parts, report=case_report)
+
+
+def _pseudo_name(context: CaseContext, kind: str, index: int, data: bytes | str, suffix: str) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    key = f"{kind}:{index}:{hashlib.sha256(raw).hexdigest()}"
+    return context.pseudonym("part-name", key, prefix=_PREFIX[kind], length=12) + suffix
+
+
+def _scrub_dicom_part(index, data: bytes, name, policy, context, used_names: set[str], done) -> PartResult:  # type: ignore[no-untyped-def]
+    try:
+        from deid.dicom import scrub_dicom
+
+        result = scrub_dicom(data, policy, context)
+    except ImportError as exc:
+        from deid.core.errors import EngineUnavailable
+
+        return done(index, "dicom", name, data, _withheld_report("dicom", EngineUnavailable(
+            f"the DICOM scrubber is not installed ({type(exc).__name__})")))
+    except Exception as exc:  # noqa: BLE001 - fail closed: withhold with the reason code
+        log.info("DICOM part %d withheld: %s", index, reason_of(exc))
+        return done(index, "dicom", name, data, _withheld_report("dicom", exc))
+    out_name = f"{result.sop_instance_uid}.dcm"
+    if out_name in used_names:
+        # Two inputs with one SOPInstanceUID (copies, or a conflicting pair): the second
+        # would overwrite the first under its new UID. Withhold it rather than guess.
+        rep = result.report
+        rep.withhold("duplicate_sop_instance_uid", "another part of the case has the same SOPInstanceUID")
+        return done(index, "dicom", name, data, rep)
+    used_names.add(out_name)
+    part = done(index, "dicom", name, data, result.report)
+    if not part.withheld:
+        part.name, part.data = out_name, result.data
+    return part
+
+
+def _scrub_image_part(index, data: bytes, name, policy, context, done) -> PartResult:  # type: ignore[no-untyped-def]
+    try:
+        from deid.image import scrub_image
+
+        result = scrub_image(data, policy, context)
+    except ImportError as exc:
+        from deid.core.errors import EngineUnavailable
+
+        return done(index, "image", name, data, _withheld_report("image", EngineUnavailable(
+            f"the image scrubber is not installed ({type(exc).__name__})")))
+    except Exception as exc:  # noqa: BLE001 - fail closed
+        log.info("image part %d withheld: %s", index, reason_of(exc))
+        return done(index, "image", name, data, _withheld_report("image", exc))
+    part = done(index, "image", name, data, result.report)
+    if not part.withheld:
+        suffix = _IMAGE_SUFFIX.get(str(result.format).upper(), ".img")
+        part.name, part.data = _pseudo_name(context, "image", index, data, suffix), result.data
+    return part
+
+
+def _decode_text(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"text is not valid UTF-8 (bad byte at offset {exc.start})", reason="bad_encoding") from None
+
+
+def _scrub_text_parts(texts: Sequence[tuple[int, bytes | str, str | None]], policy, context, done) -> None:  # type: ignore[no-untyped-def]
+    decoded: list[tuple[int, str, bytes | str, str | None]] = []
+    for index, data, name in texts:
+        try:
+            decoded.append((index, _decode_text(data), data, name))
+        except InputError as exc:
+            done(index, "text", name, data, _withheld_report("text", exc))
+    if not decoded:
+        return
+    try:
+        from deid.text import scrub_texts
+
+        batch: list[object] = list(scrub_texts([t for _, t, _, _ in decoded], policy, context))
+    except Exception:  # noqa: BLE001 - one bad text must not withhold its siblings: retry one by one
+        batch = []
+        for _index, text, _data, _name in decoded:
+            try:
+                batch.append(scrub_texts([text], policy, context)[0])
+            except Exception as exc:  # noqa: BLE001 - fail closed: this text is withheld
+                batch.append(exc)
+    for (index, _text, data, name), res in zip(decoded, batch, strict=True):
+        if isinstance(res, BaseException):
+            log.info("text part %d withheld: %s", index, reason_of(res))
+            done(index, "text", name, data, _withheld_report("text", res))
+            continue
+        part = done(index, "text", name, data, res.report)  # type: ignore[attr-defined]
+        if not part.withheld:
+            part.text = res.text  # type: ignore[attr-defined]
+            part.data = part.text.encode("utf-8")
+            part.name = _pseudo_name(context, "text", index, data, ".txt")
+
+
+__all__ = ["CaseItem", "CaseResult", "PartResult", "scrub_case"]
