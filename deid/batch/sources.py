@@ -2,8 +2,8 @@
 
 Grouping rule (the same for folders and archives): each top-level sub-folder is one
 case (all files below it, recursively); each top-level file is a case of its own. An
-archive whose members all sit under one top-level folder (a zipped folder) is read as
-that folder.
+archive whose members all sit under one top-level folder holding only sub-folders (a
+zipped folder of cases) is read as that folder.
 
 Safety: archive members with absolute paths, ``..`` components, links or device
 entries are rejected (never read, never written); symlinks in folders are not followed;
@@ -67,20 +67,22 @@ def _unsafe_member(name: str) -> str | None:
 
 
 def group_cases(
-    members: list[str], rejected: dict[str, str] | None = None
+    members: list[str], rejected: dict[str, str] | None = None, *, unwrap: bool = False
 ) -> list[CaseSpec]:
-    """Group relative paths into cases (see the module docstring)."""
+    """Group relative paths into cases (see the module docstring).
+
+    ``unwrap`` (archives): when every member sits under one top-level folder that holds
+    only sub-folders (a zipped folder of cases), group below that folder instead.
+    """
     rejected = dict(rejected or {})
     every = sorted(set(members) | set(rejected))
-    # A zipped folder: everything under one top-level directory -> descend into it.
     prefix = ""
-    while every:
-        tops = {PurePosixPath(m).parts[0] for m in every if len(PurePosixPath(m).parts) > 1}
-        flat = [m for m in every if len(PurePosixPath(m).parts) == 1]
-        if len(tops) == 1 and not flat:
-            top = tops.pop()
-            prefix += top + "/"
-            every = [str(PurePosixPath(*PurePosixPath(m).parts[1:])) for m in every]
+    while unwrap and every:
+        paths = [PurePosixPath(m).parts for m in every]
+        tops = {p[0] for p in paths}
+        if len(tops) == 1 and all(len(p) > 2 for p in paths):
+            prefix += paths[0][0] + "/"
+            every = [str(PurePosixPath(*p[1:])) for p in paths]
         else:
             break
     cases: dict[str, CaseSpec] = {}
@@ -183,7 +185,7 @@ class ZipSource(Source):
                 rejected[name.replace("\\", "/") or "<unnamed>"] = why
             else:
                 self.infos[name] = info
-        self.cases = group_cases(list(self.infos), rejected)
+        self.cases = group_cases(list(self.infos), rejected, unwrap=True)
 
     def read(self, rel: str) -> bytes:
         info = self.infos[rel]
@@ -221,7 +223,7 @@ class TarSource(Source):
                 rejected[info.name or "<unnamed>"] = why
             else:
                 self.infos[info.name] = info
-        self.cases = group_cases(list(self.infos), rejected)
+        self.cases = group_cases(list(self.infos), rejected, unwrap=True)
 
     def read(self, rel: str) -> bytes:
         fh = self.tf.extractfile(self.infos[rel])
