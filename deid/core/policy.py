@@ -96,6 +96,24 @@ class ImagePolicy:
     jpeg_quality: int = 92
     # Re-run OCR on the output; redact again or withhold if PHI is still readable.
     verify: bool = True
+    # Redaction rounds the verification pass may add before it withholds the input.
+    verify_rounds: int = 2
+    # Smallest burned-in text height (px) the OCR detector must find. The detector runs
+    # at the scale that keeps this height readable (0.75 for 10 px), within a budget:
+    ocr_max_pixels: int = 2_500_000  # detector input pixels per image (bounds time)
+    min_text_px: int = 10
+    # Recognition confidence from which OCR'd text is judged (PHI mode).
+    ocr_min_score: float = 0.3
+    # Smallest face (px) to find; the face detector input is sized from it, within a budget.
+    face_min_px: int = 30
+    face_max_pixels: int = 3_200_000
+    # Threads per engine (onnxruntime intra-op); one per worker process by default.
+    engine_threads: int = 1
+    # Multi-frame pixel data: frames OCR'd in full (first, middle, last ...); the other
+    # frames are checked by a frame-difference test on their static (overlay) pixels.
+    sampled_frames: int = 3
+    # Photo output format when the caller names none: "" keeps the input's (HEIC -> JPEG).
+    photo_format: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,266 @@
+"""``scrub_pixels``: burned-in text (and optionally faces) in decoded DICOM frames.
+
+The DICOM scrubber owns decoding/encoding; this module gets frames as an array of shape
+``(n, rows, cols)`` (monochrome) or ``(n, rows, cols, 3)`` (RGB), dtype uint8, uint16 or
+int16, and returns the same shape and dtype with PHI regions filled.
+
+12/16-bit frames are windowed to 8 bits for OCR only (robust percentiles of the sampled
+frames: burned-in text sits at the extremes of the range and saturates, anatomy keeps
+contrast); fills are written into the original values (the frame minimum for monochrome,
+black for RGB).
+
+Multi-frame (ultrasound clips, XA runs): burned-in text is mostly static. We OCR a few
+sampled frames in full (first, middle, last), fill the union of their regions on every
+frame, and run a cheap frame-difference test on the *static* pixels (those the sampled
+frames agree on: the overlay, not the moving anatomy). A frame whose static pixels
+changed (a clock, a new annotation) gets OCR on the changed area only. A 100-frame clip
+thus costs a few OCR passes, not 100.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from deid.core.context import CaseContext
+from deid.core.errors import InputError, LimitExceeded
+from deid.core.policy import Policy
+from deid.core.report import Report, Verification
+from deid.image.pipeline import (
+    TextMode,
+    TextRegion,
+    face_findings,
+    find_faces,
+    find_text,
+    obscure_faces,
+    ocr_engine,
+    to_rgb8,
+    verify_faces,
+    verify_text,
+    withhold_verification,
+)
+from deid.image.redact import expand_polygon, polygons_mask
+
+log = logging.getLogger(__name__)
+
+# Frame-difference test (on 1/4-size grey views): a static pixel changes when it moves by
+# more than this many grey levels; this many changed pixels (~ one 10 px glyph) mark a frame.
+_DIFF_LEVEL = 24
+_DIFF_PIXELS = 6
+_SMALL = 4
+_STATIC_FLIP_RATE = 0.2
+# A transition flips a pixel at a much lower level than a change: noise in live anatomy
+# moves most 4x4 means by a few levels every frame, an overlay's do not move at all.
+_FLIP_LEVEL = 6
+
+
+@dataclass(slots=True)
+class PixelResult:
+    """Frames with PHI filled (same shape and dtype as given) and the Report."""
+
+    frames: np.ndarray
+    report: Report = field(default_factory=lambda: Report(input_kind="pixels"))
+
+
+def _check(frames: np.ndarray, policy: Policy) -> None:
+    if not isinstance(frames, np.ndarray):
+        raise InputError("frames must be a numpy array", reason="invalid_input")
+    if frames.ndim not in (3, 4) or (frames.ndim == 4 and frames.shape[3] != 3):
+        raise InputError("frames must have shape (n, rows, cols) or (n, rows, cols, 3)", reason="invalid_input")
+    if frames.dtype not in (np.uint8, np.uint16, np.int16):
+        raise InputError(f"unsupported pixel dtype {frames.dtype}", reason="unsupported_pixels")
+    n, rows, cols = frames.shape[:3]
+    if n < 1 or rows < 1 or cols < 1:
+        raise InputError("frames array is empty", reason="invalid_input")
+    if n > policy.image.max_frames:
+        raise LimitExceeded(f"{n} frames exceed the limit of {policy.image.max_frames}", reason="too_many_frames")
+    if rows * cols > policy.image.max_pixels:
+        raise LimitExceeded(f"{rows}x{cols} pixels exceed the limit of {policy.image.max_pixels}", reason="too_many_pixels")
+
+
+def _window(frames: np.ndarray, sample: list[int]) -> tuple[float, float]:
+    """(low, high) grey window from the sampled frames (0.5 / 99.5 percentiles)."""
+    if frames.dtype == np.uint8:
+        return 0.0, 255.0
+    vals = np.concatenate([frames[i].ravel()[:: max(1, frames[i].size // 200_000)] for i in sample])
+    lo, hi = np.percentile(vals, [0.5, 99.5])
+    if hi <= lo:
+        lo, hi = float(vals.min()), float(vals.max())
+    if hi <= lo:
+        hi = lo + 1.0
+    return float(lo), float(hi)
+
+
+def _view(frame: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """An RGB uint8 rendering of one frame for detection."""
+    if frame.dtype == np.uint8:
+        v = frame
+    else:
+        v = np.clip((frame.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+    return to_rgb8(v)
+
+
+def _grey_small(view: np.ndarray) -> np.ndarray:
+    import cv2
+
+    g = view[:, :, 1] if view.ndim == 3 else view
+    h, w = g.shape[:2]
+    return cv2.resize(g, (max(1, w // _SMALL), max(1, h // _SMALL)), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+
+def _sample(n: int, k: int) -> list[int]:
+    if n <= k:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)}) if k > 1 else [0]
+
+
+def scrub_pixels(
+    frames: np.ndarray,
+    *,
+    policy: Policy,
+    context: CaseContext,
+    text_mode: TextMode,
+    faces: bool = False,
+    part: str | None = None,
+) -> PixelResult:
+    """Fill PHI text (and faces if asked) in decoded frames; see the module doc.
+
+    Raises EngineUnavailable if OCR (or the face model, when ``faces``) cannot run,
+    WithheldError("verification_failed") if text stays readable after the extra rounds,
+    InputError/LimitExceeded for arrays we do not accept.
+    """
+    t0 = time.perf_counter()
+    _check(frames, policy)
+    engine = ocr_engine(policy)  # fail closed before any work
+    out = frames.copy()
+    n = out.shape[0]
+    mono = out.ndim == 3
+    report = Report(input_kind="pixels")
+    sample = _sample(n, max(1, policy.image.sampled_frames))
+    lo, hi = _window(out, sample)
+
+    # Faces first, frame by frame (they move); text detection then sees obscured faces.
+    if faces:
+        tf = time.perf_counter()
+        for i in range(n):
+            view = _view(out[i], lo, hi)
+            found = find_faces(view, policy)
+            if not found:
+                continue
+            regions = obscure_faces(out[i], view, found, policy)
+            if verify_faces(view, regions, policy):
+                for r in regions:  # pixelation not enough for the detector: fill
+                    out[i][r[1] : r[3], r[0] : r[2]] = 0
+            report.findings.extend(face_findings(found, regions, policy, frame=i, part=part))
+        report.timings["faces"] = time.perf_counter() - tf
+
+    # Text on the sampled frames.
+    tt = time.perf_counter()
+    regions: list[TextRegion] = []
+    notes: set[str] = set()
+    views = {i: _view(out[i], lo, hi) for i in sample}
+    for i in sample:
+        found, _boxes, note = find_text(views[i], text_mode, policy, context, frame=i if n > 1 else None, engine=engine)
+        regions.extend(found)
+        if note:
+            notes.add(note)
+
+    # Frame-difference test on the static pixels of the other frames.
+    extra_frames = 0
+    if n > len(sample):
+        smalls = np.stack([_grey_small(_view(out[i], lo, hi)) for i in range(n)])
+        flips = np.abs(np.diff(smalls, axis=0)) > _FLIP_LEVEL
+        # Live anatomy changes in most transitions; an overlay changes rarely (a new
+        # annotation, a clock). Pixels that change in at most 1 of 5 transitions are static.
+        static = flips.mean(axis=0) <= _STATIC_FLIP_RATE
+        states = [smalls[i] for i in sample]  # overlay states already OCR'd
+        for i in range(n):
+            if i in sample:
+                continue
+            diffs = [(np.abs(smalls[i] - st) > _DIFF_LEVEL) & static for st in states]
+            counts = [int(d.sum()) for d in diffs]
+            best = int(np.argmin(counts))
+            if counts[best] < _DIFF_PIXELS:
+                continue  # this frame's overlay equals one already read
+            view_i = _view(out[i], lo, hi)
+            ys, xs = np.nonzero(diffs[best])
+            pad = 4
+            y0, y1 = max(0, (ys.min() - pad) * _SMALL), min(view_i.shape[0], (ys.max() + 1 + pad) * _SMALL)
+            x0, x1 = max(0, (xs.min() - 2 * pad) * _SMALL), min(view_i.shape[1], (xs.max() + 1 + 2 * pad) * _SMALL)
+            crop = np.ascontiguousarray(view_i[y0:y1, x0:x1])
+            found, _b, _n = find_text(crop, text_mode, policy, context, frame=i, engine=engine)
+            for r in found:
+                r.polygon = r.polygon + np.array([x0, y0], dtype=np.float32)
+            regions.extend(found)
+            states.append(smalls[i])
+            extra_frames += 1
+    report.timings["text"] = time.perf_counter() - tt
+
+    # Fill the union of regions on every frame (burned-in text is static).
+    polys = [r.polygon for r in regions]
+    mask = polygons_mask(out.shape[1:3], polys)
+    _fill(out, mask, mono)
+    for r in regions:
+        report.add(r.finding(part=part))
+
+    # Verification: re-OCR around the fills on the sampled frames; more rounds if needed.
+    verification = Verification(ran=False, passed=True, detail="verification disabled")
+    if policy.image.verify:
+        tv = time.perf_counter()
+        total_residual = 0
+        passed = True
+        for i in sample:
+            filled = list(polys)
+            view = _view(out[i], lo, hi)
+            for round_no in range(policy.image.verify_rounds + 1):
+                residual = verify_text(view, filled, text_mode, policy, context, engine=engine)
+                if not residual:
+                    break
+                total_residual += len(residual)
+                if round_no == policy.image.verify_rounds:
+                    passed = False
+                    break
+                extra = [expand_polygon(b.polygon, 0.35) for b in residual]
+                m2 = polygons_mask(out.shape[1:3], extra)
+                _fill(out, m2, mono)
+                view[m2] = 0
+                filled.extend(extra)
+                polys.extend(extra)
+                for b in residual:
+                    report.add(
+                        TextRegion(expand_polygon(b.polygon, 0.35), "PIXEL_TEXT", b.score, engine.name, "verify", i if n > 1 else None).finding(part=part)
+                    )
+            if not passed:
+                break
+        verification = Verification(
+            ran=True,
+            passed=passed,
+            detail=f"re-OCR around {len(polys)} filled regions on {len(sample)} frames; {total_residual} residual boxes redacted",
+            residual=0 if passed else 1,
+        )
+        report.timings["verify"] = time.perf_counter() - tv
+        if not passed:
+            report.verification = verification
+            raise withhold_verification("text still readable after redaction rounds")
+    report.verification = verification
+    report.notes.append(
+        f"pixel text mode {text_mode}: {len(regions)} regions filled on {n} frames; "
+        f"{len(sample)} frames OCR'd in full, {extra_frames} by frame difference"
+    )
+    if n > 1:
+        report.residual_risk.append("text that changes inside the moving image area of a clip is checked only on sampled frames")
+    report.residual_risk.extend(sorted(notes))
+    report.timings["total"] = time.perf_counter() - t0
+    log.info("pixels: %d frames, %d text regions, %d findings", n, len(regions), len(report.findings))
+    return PixelResult(out, report)
+
+
+def _fill(out: np.ndarray, mask: np.ndarray, mono: bool) -> None:
+    if not mask.any():
+        return
+    for i in range(out.shape[0]):
+        value = out[i].min() if mono else 0
+        out[i][mask] = value
