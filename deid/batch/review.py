@@ -10,6 +10,7 @@ import base64
 import difflib
 import io
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -78,14 +79,34 @@ def _pil_of(kind: str, data: bytes) -> Any:
     return img
 
 
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
 def text_segments(before: str, after: str) -> list[tuple[str, bool]]:
-    """Split ``after`` into (text, changed) runs: changed where it differs from ``before``."""
-    sm = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    """Split ``after`` into (text, changed) runs where it differs from ``before``.
+
+    Compared word by word (a character diff would leave stray letters of the original
+    unmarked inside a replacement); a lone punctuation mark between two changed runs
+    (the "/" of a shifted date) is folded into one highlighted span.
+    """
+    a, b = _TOKEN.findall(before), _TOKEN.findall(after)
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     segs: list[tuple[str, bool]] = []
     for op, _i1, _i2, j1, j2 in sm.get_opcodes():
         if j2 > j1:
-            segs.append((after[j1:j2], op != "equal"))
-    return segs
+            segs.append(("".join(b[j1:j2]), op != "equal"))
+    merged: list[tuple[str, bool]] = []
+    for i, (text, changed) in enumerate(segs):
+        if (
+            not changed and 0 < i < len(segs) - 1 and len(text) == 1 and not text.isspace()
+            and segs[i - 1][1] and segs[i + 1][1]
+        ):
+            changed = True
+        if merged and merged[-1][1] == changed:
+            merged[-1] = (merged[-1][0] + text, changed)
+        else:
+            merged.append((text, changed))
+    return merged
 
 
 def part_review(part: PartResult, data: bytes, policy: Policy) -> dict[str, Any]:
