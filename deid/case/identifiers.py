@@ -46,6 +46,8 @@ def learn_from_dicom(data: bytes, context: CaseContext) -> bool:
 
     try:
         ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
+        if "SOPInstanceUID" not in ds and "PatientID" not in ds and "PatientName" not in ds:
+            return False  # parsed as nothing: a corrupt file, not an empty header
         patient_id = str(ds.get("PatientID", "") or "").strip()
         if patient_id:
             context.set_patient(patient_id)
