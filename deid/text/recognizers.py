@@ -1,0 +1,246 @@
+"""Recognizers for clinical text, built from the data files in ``deid/text/data``.
+
+All of them are Presidio ``EntityRecognizer`` subclasses, so they plug into a Presidio
+``AnalyzerEngine`` like its own. The rules live in data files:
+
+* ``patterns.yaml``           regexes with a ``phi`` group marking the span to replace;
+* ``street_suffixes.txt``,
+  ``institution_suffixes.txt`` spliced into the address and institution patterns;
+* ``first_names.tsv``, ``surnames.tsv``, ``cities.tsv`` gazetteers (with an ambiguity
+  flag for entries that are also common English words);
+* ``medical_terms.txt``       words never PHI alone (eponyms, drugs, abbreviations).
+"""
+
+from __future__ import annotations
+
+import functools
+import re as _re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import regex
+import yaml
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+DATA = resources.files("deid.text") / "data"
+
+_FLAG_DEFAULT = regex.IGNORECASE | regex.MULTILINE
+_FLAG_CASE = regex.MULTILINE
+
+
+def _read_lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@functools.cache
+def medical_terms() -> frozenset[str]:
+    return frozenset(t.casefold() for t in _read_lines("medical_terms.txt"))
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Lower-cased entries; ``ambiguous`` are also common English words."""
+
+    clear: frozenset[str]
+    ambiguous: frozenset[str]
+
+    def __contains__(self, word: str) -> bool:
+        w = word.casefold()
+        return w in self.clear or w in self.ambiguous
+
+    def is_clear(self, word: str) -> bool:
+        return word.casefold() in self.clear
+
+
+@functools.cache
+def gazetteer(name: str) -> Gazetteer:
+    clear, amb = set(), set()
+    for line in _read_lines(name):
+        word, _, flag = line.partition("\t")
+        (amb if flag.strip() == "1" else clear).add(word)
+    return Gazetteer(frozenset(clear), frozenset(amb))
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    name: str
+    entity: str
+    score: float
+    regexes: tuple[Any, ...]  # compiled `regex` patterns
+
+
+def _alternation(words: Iterable[str]) -> str:
+    items = sorted(set(words), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(regex.escape(w).replace("\\ ", r"\s+") for w in items) + ")"
+
+
+@functools.cache
+def load_patterns() -> tuple[PatternSpec, ...]:
+    """Compile ``patterns.yaml`` once per process."""
+    spec = yaml.safe_load((DATA / "patterns.yaml").read_text(encoding="utf-8"))
+    macros: dict[str, str] = dict(spec.get("macros", {}))
+    macros["STREET_SUFFIX"] = _alternation(_read_lines("street_suffixes.txt"))
+    macros["INSTITUTION_SUFFIX"] = _alternation(_read_lines("institution_suffixes.txt"))
+    out = []
+    for rec in spec["recognizers"]:
+        flags = _FLAG_CASE if rec.get("case_sensitive") else _FLAG_DEFAULT
+        compiled = []
+        for pat in rec["patterns"]:
+            for key, val in macros.items():
+                pat = pat.replace("{" + key + "}", val)
+            compiled.append(regex.compile(pat, flags))
+        out.append(PatternSpec(rec["name"], rec["entity"], float(rec["score"]), tuple(compiled)))
+    return tuple(out)
+
+
+def _result(entity: str, start: int, end: int, score: float, name: str) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        # Only the name: Presidio adds the recognizer's id, which it uses to route results.
+        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: name},
+    )
+
+
+class ClinicalPatternRecognizer(EntityRecognizer):
+    """All regex rules of ``patterns.yaml`` in one recognizer (one pass per rule)."""
+
+    def __init__(self) -> None:
+        self.specs = load_patterns()
+        entities = sorted({s.entity for s in self.specs})
+        super().__init__(supported_entities=entities, name="ClinicalPatternRecognizer")
+
+    def load(self) -> None:  # patterns are compiled in __init__
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        wanted = set(entities) if entities else None
+        results: list[RecognizerResult] = []
+        for spec in self.specs:
+            if wanted is not None and spec.entity not in wanted:
+                continue
+            for rx in spec.regexes:
+                has_group = "phi" in rx.groupindex
+                for m in rx.finditer(text):
+                    start, end = m.span("phi") if has_group else m.span()
+                    if start < 0:
+                        continue
+                    # trim trailing punctuation the pattern may have swallowed
+                    while end > start and text[end - 1] in " .,;:":
+                        end -= 1
+                    if end > start:
+                        results.append(_result(spec.entity, start, end, spec.score, spec.name))
+        return results
+
+
+_WORD = _re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*")
+_TITLES = frozenset(
+    "dr doctor mr mrs ms miss mx prof nurse the a an and or of in on at to for with by from "
+    "patient pt he she his her they their was is has had no not yes".split()
+)
+
+
+class NameGazetteerRecognizer(EntityRecognizer):
+    """Names from first-name and surname lists, where NER often misses them.
+
+    * "John Smith" (first + surname, capitalised)        -> 0.8
+    * "john smith" (both unambiguous, lower case)        -> 0.6
+    * "Smith, John"                                      -> 0.8
+    * "Jane" alone (unambiguous first name, capitalised) -> 0.5
+    * "Okafor" alone (unambiguous surname, capitalised)  -> 0.4
+    Entries that are also common English words ("Hope", "Will", "Brown") only count
+    when the other half of the pair is a known name.
+    """
+
+    def __init__(self) -> None:
+        self.first = gazetteer("first_names.tsv")
+        self.last = gazetteer("surnames.tsv")
+        self.vocab = medical_terms()
+        super().__init__(supported_entities=["PERSON"], name="NameGazetteerRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def _clean(self, w: str) -> str:
+        w = w.rstrip("'’")
+        if w.endswith(("'s", "’s")):
+            w = w[:-2]
+        return w
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if entities and "PERSON" not in entities:
+            return []
+        words = [(m.start(), m.end(), self._clean(m.group())) for m in _WORD.finditer(text)]
+        out: list[RecognizerResult] = []
+        first, last, vocab = self.first, self.last, self.vocab
+        n = len(words)
+        i = 0
+        while i < n:
+            s, e, w = words[i]
+            lw = w.casefold()
+            if lw in _TITLES or lw in vocab or len(w) < 2:
+                i += 1
+                continue
+            cap = w[0].isupper() and not w.isupper()
+            nxt = words[i + 1] if i + 1 < n and words[i + 1][0] - e <= 2 else None
+            if nxt is not None:
+                s2, e2, w2 = nxt
+                gap = text[e:s2]
+                cap2 = w2[0].isupper() and not w2.isupper()
+                lw2 = w2.casefold()
+                if gap.strip() == "" and lw2 not in vocab and lw2 not in _TITLES:
+                    if cap and cap2 and lw in first and (lw2 in last or first.is_clear(lw) and lw2 not in first.ambiguous):
+                        # First Last (also First Unknown-capitalised when the first is clear)
+                        out.append(_result("PERSON", s, e2, 0.8, self.name))
+                        i += 2
+                        continue
+                    if (not cap and not cap2 and w.islower() and w2.islower()
+                            and first.is_clear(lw) and last.is_clear(lw2)):
+                        out.append(_result("PERSON", s, e2, 0.6, self.name))
+                        i += 2
+                        continue
+                if gap.strip() == "," and cap and cap2 and last.is_clear(lw) and lw2 in first:
+                    out.append(_result("PERSON", s, e2, 0.8, self.name))
+                    i += 2
+                    continue
+            if cap:
+                if first.is_clear(lw):
+                    out.append(_result("PERSON", s, e, 0.5, self.name))
+                elif last.is_clear(lw) and lw not in first.ambiguous:
+                    out.append(_result("PERSON", s, e, 0.4, self.name))
+            i += 1
+        return out
+
+
+class CityGazetteerRecognizer(EntityRecognizer):
+    """Capitalised city and state names from GeoNames (unambiguous entries only)."""
+
+    def __init__(self) -> None:
+        gz = gazetteer("cities.tsv")
+        multi = [c for c in gz.clear if " " in c]
+        self.single = frozenset(c for c in gz.clear if " " not in c)
+        self.multi_rx = regex.compile(r"\b" + _alternation(multi) + r"\b", regex.IGNORECASE) if multi else None
+        self.vocab = medical_terms()
+        super().__init__(supported_entities=["LOCATION"], name="CityGazetteerRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if entities and "LOCATION" not in entities:
+            return []
+        out = []
+        for m in _WORD.finditer(text):
+            w = m.group()
+            if w[0].isupper() and not w.isupper() and w.casefold() in self.single and w.casefold() not in self.vocab:
+                out.append(_result("LOCATION", m.start(), m.end(), 0.5, self.name))
+        if self.multi_rx is not None:
+            for m in self.multi_rx.finditer(text):
+                if all(p[:1].isupper() for p in m.group().split()):
+                    out.append(_result("LOCATION", m.start(), m.end(), 0.6, self.name))
+        return out
