@@ -1,0 +1,240 @@
+"""What runs inside the worker processes: engines warmed once, then library calls.
+
+The gRPC process never loads spaCy or ONNX: it parses requests, applies limits and hands
+each call to a worker process through :mod:`server.pool`. Each worker holds the key
+(given once at start) and bounds every call by its absolute deadline with a SIGALRM
+timer, so a call whose client has gone or whose deadline has passed cannot keep a
+worker forever (pure-Python work is interrupted; a native call is interrupted when it
+returns to Python).
+
+Everything here takes and returns picklable values only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from deid.core.context import CaseContext
+from deid.core.errors import DeadlineExceeded, InputError, WithheldError
+from deid.core.policy import Policy
+from deid.core.report import Report
+
+log = logging.getLogger(__name__)
+
+_KEY: bytes | None = None
+_TEMP_DIR: str | None = None
+# Outputs larger than this are handed back as a file in the private temp folder.
+_SPOOL_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class WorkOutput:
+    """The result of one call. ``data`` or ``path`` (a temp file the caller deletes)."""
+
+    report: Report
+    text: str | None = None
+    data: bytes | None = None
+    path: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    parts: list[PartOutput] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PartOutput:
+    """One case part's output (``index`` into the request's parts)."""
+
+    index: int
+    kind: str
+    outcome: str
+    withheld_reason: str = ""
+    name: str = ""
+    data: bytes | None = None
+    path: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def init_worker(key: bytes, lane: str, temp_dir: str, spool_bytes: int, log_level: str) -> None:
+    """Process initializer: keep the key, quiet thread pools, load the engines now."""
+    global _KEY, _TEMP_DIR, _SPOOL_BYTES
+    # onnxruntime and BLAS use every core by default; several worker processes on a few
+    # cores would then fight over them.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    # SIGINT goes to the whole process group on Ctrl-C; the parent decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s [worker] %(name)s: %(message)s")
+    # Presidio logs every call at INFO ("Fetching all recognizers"): noise, not signal.
+    logging.getLogger("presidio-analyzer").setLevel(max(logging.WARNING, logging.getLevelName(log_level)))
+    _KEY, _TEMP_DIR, _SPOOL_BYTES = key, temp_dir, spool_bytes
+    t0 = time.perf_counter()
+    import deid.text
+
+    deid.text.warm_up()
+    if lane == "files":
+        try:
+            import deid.image
+        except ImportError:
+            log.warning("deid.image is not importable: image calls will be withheld")
+        else:
+            deid.image.warm_up()
+    log.info("worker ready (lane=%s, pid=%d, warm-up %.1f s)", lane, os.getpid(), time.perf_counter() - t0)
+
+
+def ping() -> int:
+    """A no-op task: returns once this worker's initializer (warm-up) has finished."""
+    return os.getpid()
+
+
+def _raise_deadline(signum: int, frame: Any) -> None:
+    raise DeadlineExceeded("the call's time budget ran out", reason="deadline_exceeded")
+
+
+@contextmanager
+def _budget(deadline_ts: float) -> Iterator[None]:
+    remaining = deadline_ts - time.time()
+    if remaining <= 0:
+        # Waited in the queue past its deadline: do no work at all.
+        raise DeadlineExceeded("the call's deadline passed before work began", reason="deadline_exceeded")
+    old = signal.signal(signal.SIGALRM, _raise_deadline)
+    # Re-arms every 0.25 s: library code that catches the first one (to withhold a part
+    # and go on to the next) is interrupted again until the call gives up.
+    signal.setitimer(signal.ITIMER_REAL, remaining, 0.25)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _context(case_id: str) -> CaseContext:
+    if _KEY is None:
+        raise WithheldError("the worker has no pseudonymisation key", reason="missing_key")
+    return CaseContext(_KEY, case_id=case_id)
+
+
+def _with_timeout(policy: Policy, deadline_ts: float) -> Policy:
+    """Tell the library its own budget, so it can withhold cleanly before SIGALRM."""
+    remaining = max(0.001, deadline_ts - time.time())
+    current = policy.limits.timeout_s
+    if current <= 0 or current > remaining:
+        return replace(policy, limits=replace(policy.limits, timeout_s=remaining))
+    return policy
+
+
+def _load_source(source: bytes | str) -> bytes | Path:
+    # A str is a spooled upload in the server's private temp folder.
+    return Path(source) if isinstance(source, str) else source
+
+
+def _hand_back(data: bytes) -> tuple[bytes | None, str | None]:
+    if len(data) <= _SPOOL_BYTES or _TEMP_DIR is None:
+        return data, None
+    fd, path = tempfile.mkstemp(prefix="out-", dir=_TEMP_DIR)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return None, path
+
+
+def scrub_text(text: str, policy: Policy, case_id: str, deadline_ts: float) -> WorkOutput:
+    from deid.text import scrub_text as _scrub
+
+    with _budget(deadline_ts):
+        result = _scrub(text, _with_timeout(policy, deadline_ts), _context(case_id))
+    return WorkOutput(report=result.report, text=result.text)
+
+
+def scrub_image(
+    source: bytes | str, policy: Policy, case_id: str, output_format: str | None, deadline_ts: float
+) -> WorkOutput:
+    from deid.image import scrub_image as _scrub
+
+    with _budget(deadline_ts):
+        result = _scrub(
+            _load_source(source), _with_timeout(policy, deadline_ts), _context(case_id),
+            output_format=output_format or None,
+        )
+    _refuse_withheld(result.report)
+    data, path = _hand_back(result.data)
+    info = {"size": len(result.data), "format": result.format, "width": result.width, "height": result.height}
+    return WorkOutput(report=result.report, data=data, path=path, info=info)
+
+
+def scrub_dicom(source: bytes | str, policy: Policy, case_id: str, deadline_ts: float) -> WorkOutput:
+    from deid.dicom import scrub_dicom as _scrub
+
+    with _budget(deadline_ts):
+        result = _scrub(_load_source(source), _with_timeout(policy, deadline_ts), _context(case_id))
+    _refuse_withheld(result.report)
+    data, path = _hand_back(result.data)
+    info = {
+        "size": len(result.data),
+        "format": "DICOM",
+        "sop_instance_uid": result.sop_instance_uid,
+        "study_instance_uid": result.study_instance_uid,
+        "series_instance_uid": result.series_instance_uid,
+        "modality": result.modality or "",
+    }
+    return WorkOutput(report=result.report, data=data, path=path, info=info)
+
+
+def scrub_case(
+    parts: list[tuple[str, bytes | str]], policy: Policy, case_id: str, deadline_ts: float
+) -> WorkOutput:
+    """``parts``: (kind, content) where kind is "text", "image", "dicom" or "" (sniff)."""
+    from deid.case import CasePart
+    from deid.case import scrub_case as _scrub
+
+    items = []
+    for kind, source in parts:
+        content: Any = _load_source(source)
+        if kind == "text":
+            raw = content.read_bytes() if isinstance(content, Path) else content
+            try:
+                content = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError("a text part is not valid UTF-8", reason="bad_encoding") from None
+        items.append(CasePart(content, kind=kind or None))  # type: ignore[arg-type]
+    with _budget(deadline_ts):
+        result = _scrub(items, _with_timeout(policy, deadline_ts), _context(case_id))
+    outputs: list[PartOutput] = []
+    for p in result.parts:
+        out = PartOutput(index=p.index, kind=p.kind, outcome=p.report.outcome,
+                         withheld_reason=p.report.withheld_reason or "", name=p.name or "")
+        if not p.withheld:
+            payload = p.data if p.data is not None else (p.text or "").encode("utf-8")
+            out.data, out.path = _hand_back(payload)
+            out.info = {"size": len(payload), **_part_info(p)}
+        outputs.append(out)
+    return WorkOutput(report=result.report, parts=outputs)
+
+
+def _part_info(part: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    for attr in ("format", "width", "height", "sop_instance_uid", "study_instance_uid",
+                 "series_instance_uid", "modality"):
+        value = getattr(part, attr, None)
+        if value is not None:
+            info[attr] = value
+    if part.kind == "text":
+        info.setdefault("format", "TEXT")
+    elif part.kind == "dicom":
+        info.setdefault("format", "DICOM")
+    return info
+
+
+def _refuse_withheld(report: Report) -> None:
+    # A scrubber that reports "withheld" instead of raising still must not hand out bytes.
+    if report.withheld:
+        raise WithheldError(report.withheld_detail or "the input was withheld",
+                            reason=report.withheld_reason or "withheld")
