@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+import synth
+from PIL import Image
+
+from deid.core.errors import EngineUnavailable
+from deid.image.ocr import OcrOptions, get_ocr_engine
+
+
+def _rgb(img):
+    return np.ascontiguousarray(np.array(img.convert("RGB")))
+
+
+def _texts(ocr, arr, scale=0.75):
+    return " ".join(b.text for b in ocr.detect(arr, OcrOptions(scale=scale))).upper()
+
+
+def test_rapidocr_reads_small_light_on_dark_and_dark_on_light(ocr):
+    img = Image.fromarray(synth.noisy(200, 420, 40, 10, seed=1)).convert("RGB")
+    synth.draw_text(img, (10, 20), "MRN 5528193", 10, (235, 235, 235))
+    img2 = Image.fromarray(synth.noisy(200, 420, 215, 10, seed=2)).convert("RGB")
+    synth.draw_text(img2, (10, 20), "WALSH BRIDGET", 12, (20, 20, 20))
+    assert "5528193" in _texts(ocr, _rgb(img)).replace(" ", "")
+    assert "WALSH" in _texts(ocr, _rgb(img2))
+
+
+@pytest.mark.parametrize("angle", [-15, 15])
+def test_rapidocr_finds_rotated_label(ocr, angle):
+    img = Image.fromarray(synth.noisy(300, 400, 200, 8, seed=3)).convert("RGB")
+    synth.draw_text(img, (60, 100), "OKAFOR CHIDI", 22, (10, 10, 10), angle=angle)
+    boxes = ocr.detect(_rgb(img), OcrOptions(scale=0.75))
+    assert any("OKAFOR" in b.text.upper() for b in boxes)
+    # The polygon follows the rotation (not an axis-aligned strip through the middle).
+    b = next(b for b in boxes if "OKAFOR" in b.text.upper())
+    assert b.box[3] > 30
+
+
+def test_detector_only_mode_returns_boxes_without_text(ocr):
+    arr = np.repeat(synth.ultrasound_frame()[:, :, None], 3, axis=2)
+    boxes = ocr.detect(arr, OcrOptions(scale=0.75, recognize=False))
+    assert len(boxes) >= 3 and all(b.text == "" for b in boxes)
+
+
+def test_tesseract_reads_plain_text():
+    engine = get_ocr_engine("tesseract", 1)
+    img = Image.new("RGB", (420, 80), (255, 255, 255))
+    synth.draw_text(img, (10, 20), "PATIENT BRENNAN", 24, (0, 0, 0))
+    assert "BRENNAN" in " ".join(b.text for b in engine.detect(_rgb(img))).upper()
+
+
+def test_unknown_engine_is_unavailable():
+    with pytest.raises(EngineUnavailable):
+        get_ocr_engine("no-such-ocr", 1)
+
+
+def test_textbox_repr_hides_text(ocr):
+    img = Image.fromarray(synth.noisy(100, 300, 40, 10)).convert("RGB")
+    synth.draw_text(img, (10, 30), "ZELIGMAN", 18, (240, 240, 240))
+    boxes = ocr.detect(_rgb(img))
+    assert boxes and all("ZELIGMAN" not in repr(b).upper() for b in boxes)
