@@ -1,0 +1,383 @@
+"""``scrub_dicom``: one DICOM file in, a de-identified Part-10 file (or a refusal) out.
+
+Pipeline: read (size-capped) -> byte-level structure check (``validate.py``) -> pydicom
+parse -> object checks (DICOMDIR, encapsulated documents, pixel data length) -> header
+profile (``header.py``) -> pixel data (``pixels.py``) -> de-identification attributes ->
+new file meta, zeroed preamble -> write -> leak check of the written header against the
+identifiers learned. Any failure raises a :class:`~deid.core.errors.DeidError`; nothing
+is ever copied through.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import pydicom
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+
+import deid
+from deid.core.context import CaseContext
+from deid.core.errors import DeidError, InputError, LimitExceeded, WithheldError
+from deid.core.policy import DEFAULT_POLICY, Policy
+from deid.core.report import Report
+from deid.dicom.header import HeaderOutcome, HeaderScrubber
+from deid.dicom.profile import compile_profile
+from deid.dicom.validate import (
+    EXPLICIT_BE,
+    EXPLICIT_LE,
+    IMPLICIT_LE,
+    Structure,
+    check_structure,
+    expected_native_pixel_bytes,
+)
+
+log = logging.getLogger(__name__)
+
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+# Our implementation class UID (2.25 form, fixed): identifies the writer, not the input.
+IMPLEMENTATION_CLASS_UID = "2.25.207410583948823163620712404011961557513"
+IMPLEMENTATION_VERSION = "DEID_" + deid.__version__.replace(".", "_")
+
+# CID 7050 De-identification Method codes (PS3.16), by policy field.
+CID_7050 = {
+    "basic": ("113100", "Basic Application Confidentiality Profile"),
+    "clean_pixels": ("113101", "Clean Pixel Data Option"),
+    "clean_visual": ("113102", "Clean Recognizable Visual Features Option"),
+    "clean_graphics": ("113103", "Clean Graphics Option"),
+    "clean_structured_content": ("113104", "Clean Structured Content Option"),
+    "clean_descriptors": ("113105", "Clean Descriptors Option"),
+    "retain_longitudinal_full_dates": (
+        "113106",
+        "Retain Longitudinal Temporal Information Full Dates Option",
+    ),
+    "retain_longitudinal_modified_dates": (
+        "113107",
+        "Retain Longitudinal Temporal Information Modified Dates Option",
+    ),
+    "retain_patient_characteristics": ("113108", "Retain Patient Characteristics Option"),
+    "retain_device_identity": ("113109", "Retain Device Identity Option"),
+    "retain_uids": ("113110", "Retain UIDs Option"),
+    "retain_safe_private": ("113111", "Retain Safe Private Option"),
+    "retain_institution_identity": ("113112", "Retain Institution Identity Option"),
+}
+# Identifier kinds searched for in the written header (the leak check), and the
+# shortest value searched: short values would match unrelated numbers and words.
+# Placeholder words that test and pre-anonymised files use as names; our own dummy value.
+_COMMON_WORDS = frozenset(
+    {"anonymized", "anonymous", "patient", "unknown", "phantom", "test", "name", "none"}
+)
+_INSTITUTION_SOURCES = frozenset({"dicom:(0008,0080)", "dicom:(0008,0081)", "dicom:(0008,1040)"})
+_LEAK_KINDS = {
+    "PERSON": 4,
+    "MRN": 5,
+    "ACCOUNT": 5,
+    "ID": 6,
+    "DATE": 8,
+    "PHONE": 7,
+    "ADDRESS": 8,
+    "ORGANIZATION": 8,
+}
+
+
+@dataclass
+class DicomResult:
+    """A scrubbed DICOM file. ``data`` is the whole Part-10 file; name outputs by UID."""
+
+    data: bytes
+    report: Report
+    sop_instance_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    modality: str
+
+
+def scrub_dicom(
+    source: bytes | str | os.PathLike[str] | BinaryIO,
+    policy: Policy | None = None,
+    context: CaseContext | None = None,
+) -> DicomResult:
+    """De-identify one DICOM file (header per PS3.15 Annex E, pixels per policy).
+
+    Raises InputError (not DICOM, bad argument), LimitExceeded (too large) or
+    WithheldError and its subclasses (corrupt, truncated, unsupported, engine missing):
+    the caller records ``exc.reason`` and writes nothing.
+    """
+    policy = policy or DEFAULT_POLICY
+    context = context or CaseContext.ephemeral()
+    started = time.perf_counter()
+    buf = _read_source(source, policy.dicom.max_file_bytes)
+    try:
+        with warnings.catch_warnings():
+            # pydicom's warnings can quote element values (PHI): never let them out.
+            warnings.simplefilter("ignore")
+            return _scrub(buf, policy, context, started)
+    except DeidError:
+        raise
+    except Exception as exc:  # a parser or library failure: withhold, never pass through
+        log.warning("dicom scrub failed: %s", type(exc).__name__)
+        raise WithheldError(
+            f"the DICOM file could not be processed ({type(exc).__name__})", reason="unreadable"
+        ) from None
+
+
+def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> DicomResult:
+    report = Report(input_kind="dicom")
+    structure = check_structure(buf, max_bytes=policy.dicom.max_file_bytes)
+    t_check = time.perf_counter()
+    ds = _parse(buf)
+    _check_object(ds, structure, report)
+    t_parse = time.perf_counter()
+
+    outcome = HeaderScrubber(policy, context, report).run(ds)
+    t_header = time.perf_counter()
+
+    from deid.dicom.pixels import clean_pixel_data, pixels_need_cleaning
+
+    pixels_cleaned = False
+    faces_cleaned = False
+    transfer_syntax = _output_syntax(structure)
+    if structure.implicit and transfer_syntax != IMPLICIT_LE:
+        # Implicit VR data under an explicit VR syntax (a writer bug pydicom tolerates):
+        # give every element its dictionary VR so it can be written explicitly.
+        for _elem in ds.iterall():
+            pass
+    if "PixelData" in ds and pixels_need_cleaning(ds, policy):
+        pixel_outcome = clean_pixel_data(ds, transfer_syntax, policy, context, report)
+        transfer_syntax = pixel_outcome.transfer_syntax
+        pixels_cleaned = True
+        faces_cleaned = pixel_outcome.faces
+    t_pixels = time.perf_counter()
+
+    _set_deid_attributes(ds, policy, outcome, pixels_cleaned, faces_cleaned)
+    report.notes.extend(outcome.notes)
+    data = _write(ds, transfer_syntax)
+    _leak_check(data, ds, context, policy)
+    t_end = time.perf_counter()
+    report.timings.update(
+        {
+            "check": t_check - started,
+            "parse": t_parse - t_check,
+            "header": t_header - t_parse,
+            "pixels": t_pixels - t_header,
+            "write": t_end - t_pixels,
+        }
+    )
+    log.debug("dicom scrubbed: %d findings", len(report.findings))
+    return DicomResult(
+        data=data,
+        report=report,
+        sop_instance_uid=str(ds.get("SOPInstanceUID", "")),
+        study_instance_uid=str(ds.get("StudyInstanceUID", "")),
+        series_instance_uid=str(ds.get("SeriesInstanceUID", "")),
+        modality=str(ds.get("Modality", "")),
+    )
+
+
+# ---- input -------------------------------------------------------------------------------
+def _read_source(source: bytes | str | os.PathLike[str] | BinaryIO, max_bytes: int) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        try:
+            size = os.stat(source).st_size
+            if size > max_bytes:
+                raise LimitExceeded(
+                    f"file of {size} bytes exceeds the limit of {max_bytes}",
+                    reason="file_too_large",
+                )
+            with open(source, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(
+                f"cannot read the input file ({type(exc).__name__})", reason="unreadable_input"
+            ) from None
+    elif hasattr(source, "read"):
+        data = source.read(max_bytes + 1)
+        if not isinstance(data, bytes | bytearray):
+            raise InputError("the stream must be opened in binary mode", reason="invalid_input")
+        data = bytes(data)
+    else:
+        raise InputError("source must be bytes, a path or a binary stream", reason="invalid_input")
+    if len(data) > max_bytes:
+        raise LimitExceeded(
+            f"input exceeds the limit of {max_bytes} bytes", reason="file_too_large"
+        )
+    if not data:
+        raise InputError("empty input", reason="not_dicom")
+    return data
+
+
+def _parse(buf: bytes) -> Dataset:
+    try:
+        return pydicom.dcmread(io.BytesIO(buf), force=True)
+    except Exception as exc:
+        raise WithheldError(
+            f"pydicom cannot parse the file ({type(exc).__name__})", reason="unreadable"
+        ) from None
+
+
+def _check_object(ds: Dataset, structure: Structure, report: Report) -> None:
+    """Refuse objects we cannot make safe; check native pixel data is whole."""
+    sop_class = str(ds.get("SOPClassUID", "") or "")
+    media_class = str(getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", "") or "")
+    if DICOMDIR_SOP_CLASS in (sop_class, media_class) or 0x00041220 in ds:
+        # A DICOMDIR indexes patients, studies and files by name and ID. The batch code
+        # rebuilds a directory from scrubbed files; a scrubbed DICOMDIR has no use.
+        raise WithheldError(
+            "DICOMDIR files are not scrubbed (rebuild them from scrubbed files)", reason="dicomdir"
+        )
+    if 0x00420011 in ds:
+        raise WithheldError(
+            "encapsulated documents (PDF, CDA) cannot be cleaned", reason="encapsulated_document"
+        )
+    if not sop_class:
+        raise WithheldError("no SOP Class UID: not a storable DICOM object", reason="malformed")
+    if "SOPInstanceUID" not in ds or not str(ds.SOPInstanceUID).strip():
+        raise WithheldError("no SOP Instance UID", reason="malformed")
+    if "PixelData" not in ds:
+        return
+    if structure.pixel_data_length is None and not structure.pixel_data_encapsulated:
+        raise WithheldError("pixel data inside a sequence only", reason="malformed")
+    try:
+        rows = int(ds.Rows)
+        columns = int(ds.Columns)
+        bits = int(ds.BitsAllocated)
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+    except (AttributeError, TypeError, ValueError):
+        raise WithheldError(
+            "pixel data without a valid image description", reason="malformed"
+        ) from None
+    if min(rows, columns, bits, samples, frames) < 1:
+        raise WithheldError("pixel data with an empty image description", reason="malformed")
+    if structure.pixel_data_encapsulated:
+        if structure.pixel_fragments < 2:  # offset table + at least one fragment
+            raise WithheldError(
+                "encapsulated pixel data without fragments", reason="truncated_pixel_data"
+            )
+        return
+    photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
+    if photometric in ("YBR_FULL_422", "YBR_PARTIAL_422") and samples == 3:
+        samples = 2  # 4:2:2 native data stores two samples per pixel (PS3.5 8.2.3)
+    expected = expected_native_pixel_bytes(rows, columns, frames, samples, bits)
+    actual = structure.pixel_data_length or 0
+    if actual < expected:
+        raise WithheldError(
+            "pixel data shorter than the image it describes", reason="truncated_pixel_data"
+        )
+    if actual > expected + 1:
+        # Bytes past the image are not pixels: they could hold anything. Drop them.
+        ds.PixelData = bytes(ds.PixelData[: expected + (expected & 1)])
+        report.notes.append("pixel data trimmed to the size of the described image")
+
+
+def _output_syntax(structure: Structure) -> str:
+    if structure.transfer_syntax:
+        return structure.transfer_syntax
+    if structure.implicit:
+        return IMPLICIT_LE
+    return EXPLICIT_LE if structure.little_endian else EXPLICIT_BE
+
+
+# ---- output ------------------------------------------------------------------------------
+def _set_deid_attributes(
+    ds: Dataset, policy: Policy, outcome: HeaderOutcome, pixels: bool, faces: bool
+) -> None:
+    dpol = policy.dicom
+    keys = ["basic"]
+    if pixels:
+        keys.append("clean_pixels")
+    if faces:
+        keys.append("clean_visual")
+    for field_name in (
+        "clean_graphics",
+        "clean_structured_content",
+        "clean_descriptors",
+        "retain_longitudinal_full_dates",
+        "retain_longitudinal_modified_dates",
+        "retain_patient_characteristics",
+        "retain_device_identity",
+        "retain_uids",
+        "retain_safe_private",
+        "retain_institution_identity",
+    ):
+        if getattr(dpol, field_name):
+            if (
+                field_name == "retain_longitudinal_modified_dates"
+                and dpol.retain_longitudinal_full_dates
+            ):
+                continue
+            keys.append(field_name)
+    items = []
+    for key in keys:
+        code, meaning = CID_7050[key]
+        item = Dataset()
+        item.CodeValue = code
+        item.CodingSchemeDesignator = "DCM"
+        item.CodeMeaning = meaning
+        items.append(item)
+    ds.PatientIdentityRemoved = "YES"
+    edition = compile_profile(dpol).edition.split(",")[0]  # "DICOM PS3.15 2026c"
+    ds.DeidentificationMethod = [f"deid {deid.__version__}", f"{edition} E.1-1"[:64]]
+    ds[0x00120064] = DataElement(0x00120064, "SQ", Sequence(items))
+    ds.LongitudinalTemporalInformationModified = outcome.dates
+
+
+def _write(ds: Dataset, transfer_syntax: str) -> bytes:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    meta.TransferSyntaxUID = transfer_syntax
+    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+    meta.ImplementationVersionName = IMPLEMENTATION_VERSION
+    ds.file_meta = meta
+    ds.preamble = b"\x00" * 128
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()
+
+
+def _leak_check(data: bytes, ds: Dataset, context: CaseContext, policy: Policy) -> None:
+    """Search the written file, pixel data excepted, for the identifiers learned.
+
+    A cheap, independent second line: if a value learned from this header (or from
+    another part of the case) is still in the output, withhold rather than publish.
+    """
+    pixel = ds.get("PixelData")
+    hay = data
+    if isinstance(pixel, bytes | bytearray) and len(pixel) > 64:
+        hay = data.replace(bytes(pixel), b"")
+    hay = hay.lower()
+    for ident in context.identifiers:
+        if not ident.source.startswith("dicom:"):
+            continue  # detections of the text scrubber are guesses, not known values
+        if policy.dicom.retain_institution_identity and ident.source in _INSTITUTION_SOURCES:
+            continue  # kept on purpose under Retain Institution Identity
+        min_len = _LEAK_KINDS.get(ident.kind)
+        if min_len is None:
+            continue
+        terms = {ident.value, ident.value.replace(" ", "^")}
+        if ident.kind == "PERSON":
+            terms.update(
+                p for p in ident.value.split() if len(p) >= 5 and p.lower() not in _COMMON_WORDS
+            )
+        for term in terms:
+            if len(term) < min_len or term.lower() in _COMMON_WORDS:
+                continue
+            for encoded in {
+                term.lower().encode("utf-8", "ignore"),
+                term.lower().encode("latin-1", "ignore"),
+            }:
+                if encoded and encoded in hay:
+                    raise WithheldError(
+                        f"an identifier of kind {ident.kind} is still present after scrubbing",
+                        reason="verification_failed",
+                    )

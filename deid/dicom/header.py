@@ -1,0 +1,577 @@
+"""The Annex E interpreter: applies the compiled table to a pydicom Dataset, in place.
+
+One walk over the dataset, recursing into every sequence item at every depth. For each
+element the action comes from, in order: the patient identity rule (PatientName and
+PatientID become keyed pseudonyms), private-tag rules, the compiled Table E.1-1
+(``profile.py``), the keep list for public attributes outside the table
+(``data/keep_public.tsv``), and finally VR rules for anything else: numbers and code
+strings are kept (they cannot hold free text; their characters are checked), text,
+names and bulk bytes are removed, dates follow the date options, unknown UIDs are
+remapped. Free-text attributes to be cleaned are collected during the walk and scrubbed
+in one batched call to the text scrubber at the end, when every identifier of the
+header has been learned into the case deny-list.
+
+Findings record the attribute path and the action, never a value.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
+from pydicom.uid import UID_dictionary
+
+from deid.core.context import CaseContext
+from deid.core.policy import Policy
+from deid.core.report import Finding, Report
+from deid.dicom.profile import Action, compile_profile, identifier_tags, keep_public, safe_private
+
+log = logging.getLogger(__name__)
+
+PATIENT_NAME = 0x00100010
+PATIENT_ID = 0x00100020
+PATIENT_BIRTH_DATE = 0x00100030
+
+_NUMERIC_VRS = frozenset(
+    {
+        "US",
+        "SS",
+        "UL",
+        "SL",
+        "FL",
+        "FD",
+        "AT",
+        "SV",
+        "UV",
+        "OF",
+        "OD",
+        "OL",
+        "US or SS",
+        "US or OW",
+        "US or SS or OW",
+    }
+)
+_NUMERIC_TEXT_VRS = frozenset({"DS", "IS"})
+_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
+_TEXT_MAX = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240, "UC": None, "UT": None}
+# Bytes allowed in numeric-string and code-string values kept by the VR rules.
+_DS_IS_CHARS = b"0123456789+-.eE \\"
+_CS_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _\\.-+"
+
+
+def _charset_ok(raw: bytes, allowed: bytes) -> bool:
+    return not raw.rstrip(b"\x00").translate(None, allowed)
+
+
+@dataclass
+class _Pending:
+    """A free-text value waiting for the batched text scrubber."""
+
+    dataset: Dataset
+    tag: int
+    vr: str
+    values: list[str]
+    path: str
+
+
+@dataclass
+class HeaderOutcome:
+    dates: str = "REMOVED"  # LongitudinalTemporalInformationModified
+    cleaned_text: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# Scrubbed descriptor texts, per case: a series repeats the same descriptions in every
+# file, and the text scrubber (NER) costs milliseconds per call. Keyed by the number of
+# identifiers known, so a text is re-scrubbed once the deny-list grows.
+_TEXT_CACHE: weakref.WeakKeyDictionary[CaseContext, dict[tuple[str, int], str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def tag_str(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+class HeaderScrubber:
+    """Applies Table E.1-1 and the options of ``policy`` to one dataset, in place."""
+
+    def __init__(self, policy: Policy, context: CaseContext, report: Report) -> None:
+        self.policy = policy
+        self.dpol = policy.dicom
+        self.context = context
+        self.report = report
+        self.profile = compile_profile(policy.dicom)
+        self.keep = keep_public()
+        self.ident_tags = identifier_tags()
+        self.safe_private = safe_private() if policy.dicom.retain_safe_private else frozenset()
+        self.pending: list[_Pending] = []
+        self.outcome = HeaderOutcome()
+        self._shift = 0
+        if policy.dicom.retain_longitudinal_full_dates:
+            self.outcome.dates = "UNMODIFIED"
+        elif policy.dicom.retain_longitudinal_modified_dates:
+            self.outcome.dates = "MODIFIED"
+
+    # ---- entry -----------------------------------------------------------------------
+    def run(self, ds: Dataset) -> HeaderOutcome:
+        anchor = self._patient_anchor(ds)
+        if (
+            self.dpol.retain_longitudinal_modified_dates
+            and not self.dpol.retain_longitudinal_full_dates
+        ):
+            self._shift = self.context.date_shift_days
+        self._walk(ds, "", 0)
+        self._set_patient_identity(ds, anchor)
+        self._flush_text()
+        return self.outcome
+
+    def _patient_anchor(self, ds: Dataset) -> str:
+        """Learn the patient identity first: the date shift is anchored to PatientID."""
+        pid = _as_text(ds, PATIENT_ID)
+        name = _as_text(ds, PATIENT_NAME)
+        if pid:
+            self.context.set_patient(pid)
+        return pid or name or f"case:{self.context.case_id}"
+
+    def _set_patient_identity(self, ds: Dataset, anchor: str) -> None:
+        ds[PATIENT_NAME] = DataElement(
+            PATIENT_NAME, "PN", self.context.pseudonym("patient", anchor, prefix="PAT")
+        )
+        ds[PATIENT_ID] = DataElement(
+            PATIENT_ID, "LO", self.context.pseudonym("patient-id", anchor, prefix="ID")
+        )
+        self.report.add(Finding("PERSON", "replaced", tag=tag_str(PATIENT_NAME), source="dicom"))
+        self.report.add(Finding("MRN", "replaced", tag=tag_str(PATIENT_ID), source="dicom"))
+
+    # ---- walk --------------------------------------------------------------------------
+    def _walk(self, ds: Dataset, prefix: str, depth: int) -> None:
+        private_groups_removed: dict[int, int] = {}
+        creators_kept: set[int] = set()
+        for tag in list(ds.keys()):
+            tag = int(tag)
+            group = tag >> 16
+            if depth == 0 and tag in (PATIENT_NAME, PATIENT_ID):
+                self._learn_element(ds, tag, self._vr(ds, tag))
+                continue  # replaced by pseudonyms after the walk
+            if group & 1:
+                if self._keep_private(ds, tag):
+                    creators_kept.add((group << 16) | ((tag & 0xFF00) >> 8))
+                else:
+                    private_groups_removed[group] = private_groups_removed.get(group, 0) + 1
+                    del ds[tag]
+                continue
+            path = f"{prefix}{tag_str(tag)}"
+            if tag & 0xFFFF == 0 or group in (0x0002, 0x0000) and tag not in self.profile.exact:
+                del ds[tag]  # group lengths (recomputed by nobody: drop), stray meta/command
+                continue
+            if 0x6000 <= group <= 0x60FF:
+                # Overlay planes: bitmaps may hold burned-in text we do not OCR; the
+                # whole group goes (Table E.1-1 lists 60xx,3000 and 60xx,4000).
+                del ds[tag]
+                self.report.add(Finding("DICOM_ATTRIBUTE", "removed", tag=path, source="dicom"))
+                continue
+            vr = self._vr(ds, tag)
+            self._learn_element(ds, tag, vr)
+            action = self.profile.lookup(tag)
+            if action is None:
+                action = self._default_action(ds, tag, vr)
+            self._apply(ds, tag, vr, action, path, depth)
+        # Private creators survive only if an element they reserve was kept.
+        for tag in list(ds.keys()):
+            tag = int(tag)
+            if tag >> 16 & 1 and 0x0010 <= tag & 0xFFFF <= 0x00FF and tag not in creators_kept:
+                del ds[tag]
+        for group, count in private_groups_removed.items():
+            self.report.add(
+                Finding(
+                    "DICOM_ATTRIBUTE",
+                    "removed",
+                    tag=f"{prefix}({group:04X},xxxx)",
+                    source="dicom",
+                    score=float(count),
+                )
+            )
+
+    def _vr(self, ds: Dataset, tag: int) -> str:
+        elem = ds.get_item(tag)
+        vr = elem.VR if elem is not None else None
+        if vr is None or vr == "UN":
+            try:
+                return dictionary_VR(tag)
+            except KeyError:
+                return vr or "UN"
+        return vr
+
+    # ---- private -------------------------------------------------------------------------
+    def _keep_private(self, ds: Dataset, tag: int) -> bool:
+        if not self.safe_private:
+            return False
+        low = tag & 0xFFFF
+        if low < 0x1000:
+            return 0x0010 <= low <= 0x00FF  # creators: decided after the walk
+        group = tag >> 16
+        creator_elem = ds.get_item((group << 16) | (low >> 8))
+        if creator_elem is None:
+            return False
+        creator = _decode(creator_elem.value).strip()
+        if (creator, group, low & 0xFF) not in self.safe_private:
+            return False
+        elem = ds.get_item(tag)
+        vr = elem.VR
+        if vr in _NUMERIC_VRS:
+            return True
+        raw = (
+            elem.value
+            if isinstance(elem, RawDataElement)
+            else str(elem.value).encode("ascii", "replace")
+        )
+        # Unknown VR (implicit) or DS/IS: keep only if the bytes are a decimal number list.
+        return isinstance(raw, bytes) and bool(raw.strip()) and _charset_ok(raw, _DS_IS_CHARS)
+
+    # ---- defaults outside the table ---------------------------------------------------
+    def _default_action(self, ds: Dataset, tag: int, vr: str) -> Action:
+        keep = self.keep.get(tag)
+        if keep is not None:
+            if keep.action == "K" or getattr(self.dpol, keep.option, False):
+                return Action(keep.action, "keep_public")
+            return Action("X", "keep_public")
+        if vr == "SQ":
+            return Action("K", "vr_rule")
+        if vr in _NUMERIC_VRS:
+            return Action("K", "vr_rule")
+        if vr in _NUMERIC_TEXT_VRS or vr == "CS":
+            elem = ds.get_item(tag)
+            if isinstance(elem, RawDataElement) and elem.value is not None:
+                allowed = _CS_CHARS if vr == "CS" else _DS_IS_CHARS
+                if not _charset_ok(elem.value, allowed):
+                    return Action("X", "vr_rule")
+            return Action("K", "vr_rule")
+        if vr == "UI":
+            return Action("R", "vr_rule")  # keep registry UIDs, remap instance UIDs
+        if vr in ("DA", "DT", "TM"):
+            if self.dpol.retain_longitudinal_full_dates:
+                return Action("K", "vr_rule")
+            if self.dpol.retain_longitudinal_modified_dates:
+                return Action("C", "rtnLongModifDatesOpt")
+            return Action("X", "vr_rule")
+        if vr == "AS":
+            return Action(
+                "K" if self.dpol.retain_patient_characteristics else "X", "rtnPatCharsOpt"
+            )
+        return Action("X", "vr_rule")  # PN, free text, bulk bytes, unknown
+
+    # ---- actions -----------------------------------------------------------------------
+    def _apply(self, ds: Dataset, tag: int, vr: str, action: Action, path: str, depth: int) -> None:
+        code = action.code
+        if vr == "SQ":
+            self._apply_sequence(ds, tag, code, path, depth)
+            return
+        if code == "K":
+            if vr == "AS":
+                self._cap_age(ds, tag, path)
+            return
+        if code == "X":
+            del ds[tag]
+            self._finding(tag, vr, "removed", path)
+        elif code == "Z":
+            ds[tag] = DataElement(tag, vr, None)
+            self._finding(tag, vr, "emptied", path)
+        elif code == "D":
+            ds[tag] = DataElement(tag, vr, self._dummy(ds, tag, vr))
+            self._finding(tag, vr, "replaced", path)
+        elif code in ("U", "*"):
+            if vr == "UI":
+                self._remap(ds, tag, path, registry_ok=False)
+            else:
+                ds[tag] = DataElement(tag, vr, None)
+                self._finding(tag, vr, "emptied", path)
+        elif code == "R":
+            self._remap(ds, tag, path, registry_ok=True)
+        elif code == "C":
+            self._clean(ds, tag, vr, action, path)
+        else:  # an action letter this interpreter does not know: fail safe
+            del ds[tag]
+            self._finding(tag, vr, "removed", path)
+
+    def _apply_sequence(self, ds: Dataset, tag: int, code: str, path: str, depth: int) -> None:
+        if code in ("K", "C", "*", "R", "U"):
+            seq = ds[tag].value
+            for i, item in enumerate(seq):
+                self._walk(item, f"{path}[{i}]/", depth + 1)
+            return
+        self._learn_sequence(ds[tag].value)
+        if code == "X":
+            del ds[tag]
+            self._finding(tag, "SQ", "removed", path)
+        else:  # Z, D: an empty sequence keeps the IOD valid and carries nothing
+            ds[tag] = DataElement(tag, "SQ", Sequence([]))
+            self._finding(tag, "SQ", "emptied", path)
+
+    def _remap(self, ds: Dataset, tag: int, path: str, *, registry_ok: bool) -> None:
+        elem = ds[tag]
+        values = _values(elem.value)
+        if not values:
+            return
+        out = []
+        changed = False
+        for value in values:
+            uid = str(value).strip().rstrip("\x00")
+            if not uid or (registry_ok and uid in UID_dictionary):
+                out.append(uid)
+            else:
+                out.append(self.context.new_uid(uid))
+                changed = True
+        if changed:
+            ds[tag] = DataElement(tag, "UI", out if len(out) > 1 else out[0])
+            self.report.add(Finding("DICOM_ATTRIBUTE", "remapped", tag=path, source="dicom"))
+
+    def _clean(self, ds: Dataset, tag: int, vr: str, action: Action, path: str) -> None:
+        option = action.option
+        if vr in ("DA", "DT", "TM"):
+            if vr == "TM":
+                return  # times are kept under the modified-dates option
+            self._shift_dates(ds, tag, vr, path)
+            return
+        if option == "rtnLongModifDatesOpt":
+            return  # a time-zone offset and the like: kept with the (shifted) dates
+        if vr == "AS":
+            self._cap_age(ds, tag, path)
+            return
+        if vr in _TEXT_VRS:
+            values = [str(v) for v in _values(ds[tag].value)]
+            if any(v.strip() for v in values):
+                self.pending.append(_Pending(ds, tag, vr, values, path))
+            return
+        if vr == "PN":
+            ds[tag] = DataElement(tag, vr, self._dummy(ds, tag, vr))
+            self._finding(tag, vr, "replaced", path)
+            return
+        if vr == "UI":
+            self._remap(ds, tag, path, registry_ok=False)
+            return
+        if vr in _NUMERIC_VRS or vr in _NUMERIC_TEXT_VRS or vr == "CS":
+            return  # numbers and codes carry no free text
+        # Bulk bytes (overlay/curve data under Clean Graphics) cannot be cleaned here.
+        del ds[tag]
+        self._finding(tag, vr, "removed", path)
+        log.debug("clean option %s removed bulk element", option)
+
+    def _shift_dates(self, ds: Dataset, tag: int, vr: str, path: str) -> None:
+        values = [str(v).strip() for v in _values(ds[tag].value)]
+        if not any(values):
+            return
+        shifted = [
+            _shift_date(v, self._shift) if vr == "DA" else _shift_datetime(v, self._shift)
+            for v in values
+        ]
+        if any(s is None for s in shifted):
+            ds[tag] = DataElement(tag, vr, None)  # unparseable: cannot shift, so empty it
+            self._finding(tag, vr, "emptied", path)
+            return
+        ds[tag] = DataElement(tag, vr, shifted if len(shifted) > 1 else shifted[0])
+        self.report.add(Finding("DATE", "shifted", tag=path, source="dicom"))
+
+    def _cap_age(self, ds: Dataset, tag: int, path: str) -> None:
+        value = str(ds[tag].value or "").strip()
+        if not value:
+            return
+        years = _age_years(value)
+        if years is None:
+            ds[tag] = DataElement(tag, "AS", None)
+            self._finding(tag, "AS", "emptied", path)
+        elif years > 89:
+            # HIPAA Safe Harbor: ages over 89 are aggregated into one "90 or older".
+            ds[tag] = DataElement(tag, "AS", "090Y")
+            self.report.add(Finding("AGE", "replaced", tag=path, source="dicom"))
+
+    def _dummy(self, ds: Dataset, tag: int, vr: str) -> object:
+        if vr == "PN":
+            value = _as_text(ds, tag)
+            return self.context.pseudonym("person", value or "unknown", prefix="PERSON")
+        if vr in ("LO", "SH", "ST", "LT", "UT", "UC", "AE", "CS", "UR"):
+            return "ANONYMIZED" if vr not in ("AE", "CS") else "ANON"
+        if vr == "DA":
+            return "19000101"
+        if vr == "TM":
+            return "000000"
+        if vr == "DT":
+            return "19000101000000"
+        if vr == "AS":
+            return "000Y"
+        if vr in ("DS", "IS"):
+            return "0"
+        if vr == "UI":
+            return self.context.new_uid(_as_text(ds, tag) or "dummy")
+        if vr in _NUMERIC_VRS:
+            return 0 if vr not in ("OF", "OD", "OL") else b"\x00\x00\x00\x00"
+        return b"\x00\x00"  # OB, OW, UN, OV: a two-byte zero dummy
+
+    # ---- identifiers -----------------------------------------------------------------
+    def _learn_element(self, ds: Dataset, tag: int, vr: str) -> None:
+        kind = "PERSON" if vr == "PN" else self.ident_tags.get(tag)
+        if kind is None:
+            return
+        try:
+            values = [str(v).strip() for v in _values(ds[tag].value)]
+        except Exception:  # an undecodable value: nothing to learn from it
+            return
+        source = f"dicom:{tag_str(tag)}"
+        for value in values:
+            if not value:
+                continue
+            if kind == "PERSON":
+                # PN components: family^given^middle^prefix^suffix, groups split by "=".
+                for group in value.split("="):
+                    self.context.add_identifier(
+                        "PERSON", " ".join(p for p in group.split("^") if p), source=source
+                    )
+            elif kind == "DATE":
+                for form in _date_forms(value):
+                    self.context.add_identifier("DATE", form, source=source)
+            else:
+                self.context.add_identifier(kind, value, source=source)
+
+    def _learn_sequence(self, seq: Sequence) -> None:
+        """Learn identifiers inside a sequence that is about to be removed."""
+        for item in seq:
+            for tag in list(item.keys()):
+                tag = int(tag)
+                if tag >> 16 & 1:
+                    continue
+                vr = self._vr(item, tag)
+                if vr == "SQ":
+                    self._learn_sequence(item[tag].value)
+                else:
+                    self._learn_element(item, tag, vr)
+
+    def _finding(self, tag: int, vr: str, action: str, path: str) -> None:
+        kind = "PERSON" if vr == "PN" else self.ident_tags.get(tag, "DICOM_ATTRIBUTE")
+        self.report.add(Finding(kind, action, tag=path, source="dicom"))
+
+    # ---- batched text cleaning ---------------------------------------------------------
+    def _flush_text(self) -> None:
+        if not self.pending:
+            return
+        cache = _TEXT_CACHE.setdefault(self.context, {})
+        generation = len(self.context.identifiers)
+        todo = sorted(
+            {
+                v
+                for p in self.pending
+                for v in p.values
+                if v.strip() and (v, generation) not in cache
+            }
+        )
+        scrub: Callable[..., list] | None = None
+        if todo:
+            try:
+                from deid.text import scrub_texts
+
+                scrub = scrub_texts
+                results = scrub(todo, self.policy, self.context)
+                for text, result in zip(todo, results, strict=True):
+                    cache[(text, generation)] = result.text
+            except Exception as exc:  # text engine missing or failing: remove, never keep
+                from deid.core.errors import reason_of
+
+                self.outcome.notes.append(
+                    f"free-text attributes removed instead of cleaned (text scrubber: {reason_of(exc)})"
+                )
+                for p in self.pending:
+                    if p.tag in p.dataset:
+                        del p.dataset[p.tag]
+                    self._finding(p.tag, p.vr, "removed", p.path)
+                self.pending.clear()
+                return
+        limit = _TEXT_MAX.get
+        for p in self.pending:
+            cleaned = [cache.get((v, generation), "") if v.strip() else v for v in p.values]
+            max_len = limit(p.vr)
+            if max_len:
+                cleaned = [c[:max_len] for c in cleaned]
+            p.dataset[p.tag] = DataElement(p.tag, p.vr, cleaned if len(cleaned) > 1 else cleaned[0])
+            self.report.add(Finding("DICOM_ATTRIBUTE", "cleaned", tag=p.path, source="dicom"))
+        self.outcome.cleaned_text = True
+        self.pending.clear()
+
+
+# ---- value helpers ---------------------------------------------------------------------
+def _values(value: object) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, MultiValue | list | tuple):
+        return list(value)
+    return [value]
+
+
+def _decode(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1").rstrip("\x00 ")
+    return str(value or "")
+
+
+def _as_text(ds: Dataset, tag: int) -> str:
+    if tag not in ds:
+        return ""
+    try:
+        value = ds[tag].value
+    except Exception:
+        return ""
+    return "\\".join(str(v) for v in _values(value)).strip().rstrip("\x00").strip()
+
+
+def _parse_da(value: str) -> _dt.date | None:
+    digits = value.replace(".", "") if len(value) == 10 else value  # ACR-NEMA "YYYY.MM.DD"
+    if len(digits) != 8 or not digits.isdigit():
+        return None
+    try:
+        return _dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+def _shift_date(value: str, days: int) -> str | None:
+    date = _parse_da(value)
+    if date is None:
+        return None
+    try:
+        return (date + _dt.timedelta(days=days)).strftime("%Y%m%d")
+    except OverflowError:
+        return None
+
+
+def _shift_datetime(value: str, days: int) -> str | None:
+    """Shift the date part of a DT value; the time and UTC offset are kept as they are."""
+    shifted = _shift_date(value[:8], days) if len(value) >= 8 else None
+    if shifted is None:
+        return None
+    return shifted + value[8:]
+
+
+def _date_forms(value: str) -> list[str]:
+    date = _parse_da(value.strip())
+    if date is None:
+        return [value]
+    return [
+        value.strip(),
+        date.isoformat(),
+        date.strftime("%m/%d/%Y"),
+        date.strftime("%d/%m/%Y"),
+        date.strftime("%d.%m.%Y"),
+    ]
+
+
+def _age_years(value: str) -> float | None:
+    if len(value) != 4 or not value[:3].isdigit() or value[3] not in "DWMY":
+        return None
+    n = int(value[:3])
+    return {"D": n / 365.25, "W": n / 52.18, "M": n / 12, "Y": float(n)}[value[3]]

@@ -1,0 +1,222 @@
+"""End-to-end header de-identification of synthetic objects with planted PHI."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pydicom
+import pytest
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
+
+from deid.core.context import CaseContext
+from deid.core.policy import Policy
+from deid.dicom import scrub_dicom
+
+from .dicom_synth import FOR_UID, KEY, PLANTED, build, leaks
+
+MODALITIES = ["CT", "MR", "CR", "DX", "US", "OT", "SR", "XC", "RTSTRUCT"]
+
+
+def _read(data: bytes) -> pydicom.Dataset:
+    return pydicom.dcmread(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("modality", MODALITIES)
+def test_no_planted_value_survives(modality, header_policy, context):
+    frames = 3 if modality == "US" else 1
+    src = build(modality, frames=frames)
+    assert leaks(src), "the fixture must actually carry PHI"
+    result = scrub_dicom(src, header_policy, context)
+    assert leaks(result.data) == []
+    ds = _read(result.data)
+    assert result.data[:128] == b"\x00" * 128
+    assert ds.PatientIdentityRemoved == "YES"
+    codes = [item.CodeValue for item in ds.DeidentificationMethodCodeSequence]
+    assert codes[0] == "113100" and "113107" in codes
+    assert ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID == result.sop_instance_uid
+    assert ds.SOPInstanceUID.startswith("2.25.")
+    assert ds.StudyInstanceUID == result.study_instance_uid
+    assert ds.LongitudinalTemporalInformationModified == "MODIFIED"
+    assert str(ds.PatientName).startswith("PAT-") and ds.PatientID.startswith("ID-")
+    assert not any(elem.tag.is_private for elem in ds.iterall())
+    assert not any(elem.tag.group == 0x6000 for elem in ds.iterall())
+    assert 0xFFFCFFFC not in ds
+    if "PixelData" in ds:
+        arr = ds.pixel_array
+        assert (32, 32) in (arr.shape[-2:], arr.shape[-3:-1])
+        if modality == "US":
+            assert arr.shape[0] == 3
+    assert result.modality == ds.Modality
+
+
+def test_report_and_logs_carry_no_values(header_policy, context, caplog):
+    caplog.set_level(logging.DEBUG)
+    result = scrub_dicom(build("CT"), header_policy, context)
+    blob = json.dumps(result.report.to_dict()) + caplog.text
+    for value in PLANTED.values():
+        assert value.lower() not in blob.lower()
+    assert result.report.findings
+    assert all(f.tag for f in result.report.findings)
+
+
+def test_dates_shifted_times_kept(header_policy, context):
+    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
+    shift = context.date_shift_days
+    import datetime as dt
+
+    expected = (dt.date(2024, 3, 15) + dt.timedelta(days=shift)).strftime("%Y%m%d")
+    assert ds.StudyDate == expected
+    assert ds.AcquisitionDateTime == expected + "101500.000000"
+    assert ds.StudyTime == "101500"
+    assert ds.PatientBirthDate == ""
+
+
+def test_identifiers_learned_into_context(header_policy, context):
+    scrub_dicom(build("CT"), header_policy, context)
+    terms = {term for _, term in context.deny_terms()}
+    for key in (
+        "name_family",
+        "name_given",
+        "mrn",
+        "other_id",
+        "institution",
+        "referring",
+        "nested_person",
+    ):
+        assert any(PLANTED[key] in t for t in terms), key
+    assert any(kind == "DATE" and PLANTED["birth"] in t for kind, t in context.deny_terms())
+
+
+def test_study_grouping_and_references_survive(header_policy, context):
+    first = scrub_dicom(build("CT", instance=1), header_policy, context)
+    second_src = build("CT", instance=2, references=[f"{PLANTED['uid_root']}.100.1"])
+    second = scrub_dicom(second_src, header_policy, context)
+    a, b = _read(first.data), _read(second.data)
+    assert a.StudyInstanceUID == b.StudyInstanceUID != ""
+    assert a.SeriesInstanceUID == b.SeriesInstanceUID
+    assert a.FrameOfReferenceUID == b.FrameOfReferenceUID != FOR_UID
+    assert a.SOPInstanceUID != b.SOPInstanceUID
+    assert b.ReferencedImageSequence[0].ReferencedSOPInstanceUID == a.SOPInstanceUID
+    assert b.ReferencedImageSequence[0].ReferencedSOPClassUID == a.SOPClassUID  # registry UID kept
+    assert a.PatientName == b.PatientName and a.PatientID == b.PatientID
+
+
+def test_rt_frame_of_reference_consistent(header_policy, context):
+    ds = _read(scrub_dicom(build("RTSTRUCT"), header_policy, context).data)
+    assert (
+        ds.StructureSetROISequence[0].ReferencedFrameOfReferenceUID
+        == ds.ReferencedFrameOfReferenceSequence[0].FrameOfReferenceUID
+    )
+
+
+def test_deterministic_under_one_key(header_policy):
+    src = build("MR")
+    one = scrub_dicom(src, header_policy, CaseContext(KEY, case_id="a")).data
+    two = scrub_dicom(src, header_policy, CaseContext(KEY, case_id="a")).data
+    other = scrub_dicom(src, header_policy, CaseContext(KEY[::-1], case_id="a")).data
+    assert one == two
+    assert one != other
+
+
+def test_sr_text_cleaned_not_deleted(header_policy, context):
+    ds = _read(scrub_dicom(build("SR"), header_policy, context).data)
+    items = ds.ContentSequence
+    assert len(items) == 3
+    assert "Nodule" in items[0].TextValue
+    assert items[0].ConceptNameCodeSequence[0].CodeMeaning == "Finding"
+    assert PLANTED["sr_person"] not in str(items[1].PersonName)
+
+
+def test_descriptors_scrubbed_keep_clinical_words(header_policy, context):
+    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
+    assert "Follow-up" in ds.StudyDescription
+    assert ds.SeriesDescription == "AXIAL 5mm"
+    assert ds.AnatomicRegionSequence[0].CodeMeaning == "Chest"
+    assert ds.Manufacturer == "ACME Imaging"
+    assert float(ds.SliceThickness) == 5.0
+
+
+@pytest.mark.parametrize(
+    "syntax",
+    [
+        ImplicitVRLittleEndian,
+        ExplicitVRLittleEndian,
+        ExplicitVRBigEndian,
+        DeflatedExplicitVRLittleEndian,
+    ],
+)
+def test_transfer_syntax_passes_through(syntax, header_policy, context):
+    src = build("CT", transfer_syntax=syntax)
+    result = scrub_dicom(src, header_policy, context)
+    ds = _read(result.data)
+    assert ds.file_meta.TransferSyntaxUID == syntax
+    assert leaks(result.data) == []
+    assert ds.pixel_array.shape == (32, 32)
+    assert (ds.pixel_array == _read(src).pixel_array).all()
+
+
+@pytest.mark.parametrize("syntax", [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+def test_file_without_preamble_or_meta(syntax, header_policy, context):
+    src = build("CT", with_meta=False, transfer_syntax=syntax)
+    assert b"DICM" not in src[:200]
+    result = scrub_dicom(src, header_policy, context)
+    assert result.data[128:132] == b"DICM"
+    assert leaks(result.data) == []
+
+
+# ---- options ------------------------------------------------------------------------------
+def _opts(**dicom):
+    return Policy.from_dict({"dicom": {"clean_pixels": "never", **dicom}})
+
+
+def test_retain_uids(context):
+    ds = _read(scrub_dicom(build("CT"), _opts(retain_uids=True), context).data)
+    assert ds.StudyInstanceUID == PLANTED["uid_root"] + ".1"
+    assert "113110" in [i.CodeValue for i in ds.DeidentificationMethodCodeSequence]
+
+
+def test_retain_safe_private(context):
+    ds = _read(scrub_dicom(build("CT"), _opts(retain_safe_private=True), context).data)
+    block = ds.private_block(0x0019, "SIEMENS MR HEADER")
+    assert block[0x0C].value in ("1000", 1000, b"1000")
+    assert 0x00191010 not in ds
+    assert 0x00111010 not in ds
+
+
+def test_patient_characteristics_and_age_cap(context):
+    ds = _read(
+        scrub_dicom(
+            build("CT", age="095Y"), _opts(retain_patient_characteristics=True), context
+        ).data
+    )
+    assert ds.PatientAge == "090Y"
+    assert ds.PatientSex == "F"
+    plain = _read(scrub_dicom(build("CT"), _opts(), context).data)
+    assert "PatientAge" not in plain
+
+
+def test_basic_profile_without_date_options(context):
+    pol = _opts(retain_longitudinal_modified_dates=False, clean_descriptors=False)
+    ds = _read(scrub_dicom(build("CT"), pol, context).data)
+    assert ds.LongitudinalTemporalInformationModified == "REMOVED"
+    assert ds.get("StudyDate", "") == ""
+    assert "StudyDescription" not in ds
+    assert "ImageComments" not in ds
+
+
+def test_full_dates_kept(context):
+    ds = _read(scrub_dicom(build("CT"), _opts(retain_longitudinal_full_dates=True), context).data)
+    assert ds.StudyDate == PLANTED["study_date"]
+    assert ds.LongitudinalTemporalInformationModified == "UNMODIFIED"
+
+
+def test_institution_identity_option(context):
+    ds = _read(scrub_dicom(build("CT"), _opts(retain_institution_identity=True), context).data)
+    assert ds.InstitutionName == PLANTED["institution"]
