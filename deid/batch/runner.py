@@ -191,7 +191,7 @@ class _DaskExecutor:
 
         from deid.batch.dask_plugin import WarmEngines
 
-        self.client = Client(address, set_as_default=False)
+        self.client = Client(address)
         self.client.register_plugin(WarmEngines(), name="deid-warm-engines")
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
