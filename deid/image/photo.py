@@ -90,7 +90,7 @@ def _decode(data: bytes, policy: Policy) -> tuple[np.ndarray, str, bool]:
     if len(data) == 0:
         raise InputError("empty image", reason="invalid_input")
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise LimitExceeded("image is larger than the pixel limit", reason="too_many_pixels") from None
     except Exception as exc:
@@ -107,7 +107,7 @@ def _decode(data: bytes, policy: Policy) -> tuple[np.ndarray, str, bool]:
         raise WithheldError(f"{fmt} with {frames} frames is not supported", reason="multi_frame_image")
     try:
         img.load()
-        img = ImageOps.exif_transpose(img)
+        img = ImageOps.exif_transpose(img) or img
         icc = img.info.get("icc_profile")
         has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
         img = img.convert("RGBA" if has_alpha else "RGB")
@@ -115,7 +115,7 @@ def _decode(data: bytes, policy: Policy) -> tuple[np.ndarray, str, bool]:
             try:
                 src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
                 dst = ImageCms.createProfile("sRGB")
-                img = ImageCms.profileToProfile(img, src, dst, outputMode=img.mode)
+                img = ImageCms.profileToProfile(img, src, dst, outputMode=img.mode) or img
             except Exception:
                 # An unusable profile: keep the pixel values as they are (no profile written).
                 log.debug("ICC profile not applied")

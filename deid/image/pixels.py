@@ -147,14 +147,14 @@ def scrub_pixels(
         tf = time.perf_counter()
         for i in range(n):
             view = _view(out[i], lo, hi)
-            found = find_faces(view, policy)
-            if not found:
+            found_faces = find_faces(view, policy)
+            if not found_faces:
                 continue
-            regions = obscure_faces(out[i], view, found, policy)
-            if verify_faces(view, regions, policy):
-                for r in regions:  # pixelation not enough for the detector: fill
+            face_regions = obscure_faces(out[i], view, found_faces, policy)
+            if verify_faces(view, face_regions, policy):
+                for r in face_regions:  # pixelation not enough for the detector: fill
                     out[i][r[1] : r[3], r[0] : r[2]] = 0
-            report.findings.extend(face_findings(found, regions, policy, frame=i, part=part))
+            report.findings.extend(face_findings(found_faces, face_regions, policy, frame=i, part=part))
         report.timings["faces"] = time.perf_counter() - tf
 
     # Text on the sampled frames.
@@ -191,10 +191,10 @@ def scrub_pixels(
             y0, y1 = max(0, (ys.min() - pad) * _SMALL), min(view_i.shape[0], (ys.max() + 1 + pad) * _SMALL)
             x0, x1 = max(0, (xs.min() - 2 * pad) * _SMALL), min(view_i.shape[1], (xs.max() + 1 + 2 * pad) * _SMALL)
             crop = np.ascontiguousarray(view_i[y0:y1, x0:x1])
-            found, _b, _n = find_text(crop, text_mode, policy, context, frame=i, engine=engine)
-            for r in found:
-                r.polygon = r.polygon + np.array([x0, y0], dtype=np.float32)
-            regions.extend(found)
+            found_crop, _b, _n = find_text(crop, text_mode, policy, context, frame=i, engine=engine)
+            for tr in found_crop:
+                tr.polygon = tr.polygon + np.array([x0, y0], dtype=np.float32)
+            regions.extend(found_crop)
             states.append(smalls[i])
             extra_frames += 1
     report.timings["text"] = time.perf_counter() - tt
@@ -203,8 +203,8 @@ def scrub_pixels(
     polys = [r.polygon for r in regions]
     mask = polygons_mask(out.shape[1:3], polys)
     _fill(out, mask, mono)
-    for r in regions:
-        report.add(r.finding(part=part))
+    for region in regions:
+        report.add(region.finding(part=part))
 
     # Verification: re-OCR around the fills on the sampled frames; more rounds if needed.
     verification = Verification(ran=False, passed=True, detail="verification disabled")
