@@ -12,8 +12,10 @@ they are not counted; the report says which kinds were ignored.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -47,15 +49,82 @@ def _verify_text(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str]
     return Counter(d.kind for d in find_phi(text, policy) if d.kind not in ignored)
 
 
-def _verify_pixels(kind: str, data: bytes, policy: Policy) -> Counter[str]:
-    """Findings still readable in an image or DICOM output (kinds -> counts)."""
-    if kind == "image":
-        from deid.image import verify_image  # type: ignore[attr-defined]
+def _view8(arr: Any) -> Any:
+    """An 8-bit RGB view of a frame (min-max window), as the scrubbers' detectors see it."""
+    import numpy as np
 
-        return Counter(verify_image(data, policy))
-    from deid.dicom import verify_dicom  # type: ignore[attr-defined]
+    from deid.image.pipeline import to_rgb8
 
-    return Counter(verify_dicom(data, policy))
+    if arr.dtype != np.uint8:
+        a = arr.astype(np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        arr = np.zeros(a.shape, np.uint8) if hi <= lo else ((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+    return to_rgb8(arr)
+
+
+def _verify_image(data: bytes, policy: Policy) -> Counter[str]:
+    """PHI text (judged as the photo scrubber judges it) and faces still found."""
+    import numpy as np
+    from PIL import Image
+
+    from deid.image.pipeline import find_faces, find_text
+
+    view = _view8(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
+    regions, _boxes, _note = find_text(view, "phi", policy, None)
+    found: Counter[str] = Counter(r.kind for r in regions)
+    if policy.image.faces:
+        found["FACE"] += len(find_faces(view, policy))
+    return +found
+
+
+def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str]:
+    """Identifiers still in the header text, and readable text left in burned-in pixels."""
+    import numpy as np
+    import pydicom
+
+    from deid.image.ocr import OcrOptions
+    from deid.image.pipeline import _readable, ocr_engine
+    from deid.text import find_phi_many
+
+    ds = pydicom.dcmread(io.BytesIO(data))
+    found: Counter[str] = Counter()
+    texts: list[str] = []
+    for elem in ds.iterall():
+        if elem.tag.group == 0x0002 or elem.VR not in _TEXT_VRS or elem.tag in _OWN_MARKERS:
+            continue
+        for value in elem.value if isinstance(elem.value, list | tuple) or type(elem.value).__name__ == "MultiValue" else [elem.value]:
+            text = str(value or "").strip()
+            if not text or text.upper() in _PLACEHOLDERS or _PSEUDONYM.match(text):
+                continue
+            if elem.VR == "PN":  # the scrubber empties or pseudonymises every person name
+                found["HEADER_PERSON"] += 1
+            else:
+                texts.append(text)
+    if texts and "*" not in ignored:
+        for dets in find_phi_many(texts, policy):
+            for d in dets:
+                if d.kind not in ignored:
+                    found[f"HEADER_{d.kind}"] += 1
+    burned = str(ds.get("Modality", "")) in policy.image.burned_in_modalities or str(
+        ds.get("BurnedInAnnotation", "")).upper() == "YES"
+    if burned and "PixelData" in ds:
+        arr = ds.pixel_array
+        frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+        stack = arr if frames > 1 else arr[None]
+        engine = ocr_engine(policy)
+        for i in sorted({0, len(stack) // 2, len(stack) - 1}):
+            boxes = engine.detect(_view8(np.asarray(stack[i])), OcrOptions(recognize=True))
+            found["PIXEL_TEXT"] += sum(1 for b in boxes if _readable(b, policy))
+    return +found
+
+
+# Values the DICOM scrubber writes on purpose: keyed pseudonyms and placeholders.
+_PSEUDONYM = re.compile(r"^[A-Z]{2,4}-[0-9A-Z]{8,16}$")
+_PLACEHOLDERS = {"ANONYMIZED", "ANONYMOUS", "REMOVED", "DEIDENTIFIED"}
+# (0012,0063) De-identification Method, (0012,0064) its code sequence, (0008,0104) code meanings.
+_OWN_MARKERS = {0x00120063, 0x00120064, 0x00080104}
+# Free-text value representations (codes, dates and UIDs are not searched).
+_TEXT_VRS = {"PN", "LO", "SH", "ST", "LT", "UT", "UC"}
 
 
 def verify_outputs(dst: Path, policy: Policy, *, as_json: bool = False, quiet: bool = False) -> bool:
@@ -83,8 +152,10 @@ def verify_outputs(dst: Path, policy: Policy, *, as_json: bool = False, quiet: b
                 try:
                     if kind == "text":
                         found = _verify_text(data, policy, ignored)
-                    elif kind in ("image", "dicom"):
-                        found = _verify_pixels(kind, data, policy)
+                    elif kind == "image":
+                        found = _verify_image(data, policy)
+                    elif kind == "dicom":
+                        found = _verify_dicom(data, policy, ignored)
                     else:
                         raise ValueError("unknown output type")
                     row["found"] = dict(found)
