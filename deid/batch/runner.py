@@ -50,6 +50,7 @@ class BatchOptions:
     dry_run: bool = False
     dask: str | None = None  # scheduler address, e.g. tcp://10.0.0.5:8786
     review: bool = False  # collect material for the HTML review report
+    server: str | None = None  # scrub through a deid gRPC server (host:port)
     report_path: Path | None = None
 
 
@@ -183,6 +184,13 @@ class _PoolExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+class _ThreadExecutor(_PoolExecutor):
+    """Threads waiting on a gRPC server (``--server``): no local engines are loaded."""
+
+    def _new(self) -> None:
+        self.pool = cf.ThreadPoolExecutor(self.workers)  # type: ignore[assignment]
+
+
 class _DaskExecutor:
     """An existing dask.distributed cluster. Workers warm engines once (a WorkerPlugin)."""
 
@@ -208,6 +216,8 @@ class _DaskExecutor:
 
 
 def _make_executor(opts: BatchOptions) -> Any:
+    if opts.server:  # the server does the work; threads only keep it busy
+        return _ThreadExecutor(max(1, opts.workers))
     if opts.dask:
         return _DaskExecutor(opts.dask)
     if opts.workers <= 1:
@@ -294,7 +304,8 @@ def run_batch(
                     if case is None:
                         return
                     inputs, failed = _read_case(source, case)
-                    task = CaseTask(case.key, dirs[case.key], inputs, review=opts.review)
+                    task = CaseTask(case.key, dirs[case.key], inputs, review=opts.review and not opts.server,
+                                    server=opts.server)
                     pending[executor.submit(process_case, task, policy_data, opts.key)] = (case, failed)
 
             fill()

@@ -6,7 +6,9 @@ key), so workers need no shared file system. Workers warm the engines once.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +42,7 @@ class CaseTask:
     case_dir: str  # output folder name (keyed pseudonym)
     inputs: list[tuple[str, bytes]]  # (relative path, content)
     review: bool = False
+    server: str | None = None  # scrub through a deid gRPC server at this address
 
 
 @dataclass(slots=True)
@@ -53,12 +56,55 @@ class CaseOutcome:
     seconds: float = 0.0
 
 
+@functools.cache
+def _client(address: str) -> Any:
+    """One gRPC client per process. Token from ``$DEID_TOKEN``, CA from ``$DEID_SERVER_CA``."""
+    from deid.client import DeidClient
+
+    return DeidClient(
+        address, token=os.environ.get("DEID_TOKEN") or None,
+        root_cert=os.environ.get("DEID_SERVER_CA") or None, timeout=600.0,
+    )
+
+
+def _remote_case(task: CaseTask, policy_data: dict[str, Any]) -> CaseOutcome:
+    """The same case through the gRPC service (the server holds the key and engines)."""
+    from deid.client import CaseInput
+    from deid.core.report import Report
+
+    t0 = time.perf_counter()
+    parts = [CaseInput(data, id=f"part:{i}") for i, (_rel, data) in enumerate(task.inputs)]
+    failure = "missing_part"
+    try:
+        result = _client(task.server).scrub_case(parts, policy_data, case_id=task.case_dir)  # type: ignore[arg-type]
+        remote = {p.id: p for p in result.parts}
+        report = result.report.to_dict()
+    except Exception as exc:  # noqa: BLE001 - the whole case is withheld with the reason
+        remote, report = {}, {"withheld_reason": reason_of(exc)}
+        failure = reason_of(exc)
+    entries: list[Entry] = []
+    files: list[tuple[str, bytes]] = []
+    for i, (rel, _data) in enumerate(task.inputs):
+        p = remote.get(f"part:{i}")
+        if p is not None and not p.withheld and p.data is not None and p.name:
+            out = f"{task.case_dir}/{p.name}"
+            files.append((out, p.data))
+            counts = (p.report or Report(input_kind=p.kind)).counts_by_kind()
+            entries.append(Entry(rel, out, "scrubbed", kind=p.kind, case=task.case_dir, findings=counts))
+        else:
+            reason = (p.withheld_reason if p is not None else None) or failure
+            entries.append(Entry(rel, None, "withheld", reason=reason, kind=p.kind if p else None, case=task.case_dir))
+    return CaseOutcome(task.case_key, task.case_dir, entries, files, report, None, time.perf_counter() - t0)
+
+
 def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> CaseOutcome:
     """Scrub one case; never raises for a bad input (its parts are withheld)."""
     from deid.case import CasePart, scrub_case
     from deid.core.context import CaseContext
     from deid.core.policy import Policy
 
+    if task.server:
+        return _remote_case(task, policy_data)
     warm_engines()
     t0 = time.perf_counter()
     policy = Policy.from_dict(policy_data)

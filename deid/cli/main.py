@@ -63,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="list what would be done; write nothing")
     s.add_argument("--report", metavar="FILE", help="write an HTML review report (CONTAINS PHI)")
     s.add_argument("--dask", metavar="ADDRESS", help="run on a dask.distributed scheduler (tcp://host:8786)")
-    s.add_argument("--server", metavar="ADDRESS", help="scrub through a deid gRPC server instead of locally")
+    s.add_argument("--server", metavar="ADDRESS",
+                   help="scrub through a deid gRPC server (host:port; token from $DEID_TOKEN, "
+                        "TLS CA from $DEID_SERVER_CA) instead of locally")
     _common(s)
 
     i = sub.add_parser("inspect", help="show what would be found in files (one case); write nothing",
@@ -113,11 +115,9 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         raise _Usage("--resume needs a stable key (--key-file or $DEID_KEY): an ephemeral key "
                      "names outputs differently on every run")
     policy = _load_policy(args.policy)
-    if args.server:
-        os.environ["DEID_SERVER_ADDRESS"] = args.server
     opts = BatchOptions(
         policy=policy, key=key, workers=args.workers, resume=args.resume, dry_run=args.dry_run,
-        dask=args.dask, review=bool(args.report) and not args.dry_run,
+        dask=args.dask, server=args.server, review=bool(args.report) and not args.dry_run,
         report_path=Path(args.report) if args.report and not args.dry_run else None,
     )
     reporter = Reporter(quiet=args.quiet, as_json=args.json)
