@@ -1,15 +1,34 @@
-"""Pixel data plumbing (placeholder until the decode/re-encode path lands)."""
+"""Pixel data plumbing: decide, decode, hand frames to the image core, write back.
+
+The image core (:func:`deid.image.scrub_pixels`) finds and fills burned-in text (and
+faces in visible-light photos); this module owns everything DICOM about it: deciding
+whether a file needs it (Policy ``clean_pixels``, ``ImagePolicy.burned_in_modalities``,
+``BurnedInAnnotation``), decoding any syntax pydicom's handlers (pylibjpeg: JPEG,
+JPEG-LS, JPEG 2000, RLE) decode, and writing the cleaned frames back uncompressed in
+Explicit VR Little Endian with PhotometricInterpretation, PlanarConfiguration and the
+transfer syntax updated. Re-encoding lossily would change pixels we did not redact;
+storing uncompressed is lossless and universally readable. Anything that cannot be
+decoded withholds the file: pixels that were not looked at are never published.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from deid.core.context import CaseContext
-from deid.core.errors import EngineUnavailable
+from deid.core.errors import EngineUnavailable, LimitExceeded, WithheldError
 from deid.core.policy import Policy
 from deid.core.report import Report
+
+log = logging.getLogger(__name__)
+
+# Visible-light photography: faces are expected in the picture itself.
+FACE_MODALITIES = frozenset({"XC", "GM", "ES", "OP"})
 
 
 @dataclass
@@ -19,6 +38,12 @@ class PixelOutcome:
 
 
 def pixels_need_cleaning(ds: Dataset, policy: Policy) -> bool:
+    """True when policy asks for pixel cleaning of this object.
+
+    "auto": modalities that carry burned-in annotation by convention, any object whose
+    BurnedInAnnotation is YES, and any object that does not say NO while its modality is
+    unknown. "always" / "never" force the choice.
+    """
     mode = policy.dicom.clean_pixels
     if mode == "never":
         return False
@@ -26,10 +51,138 @@ def pixels_need_cleaning(ds: Dataset, policy: Policy) -> bool:
         return True
     burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
     modality = str(ds.get("Modality", "") or "").strip().upper()
-    return burned == "YES" or modality in policy.image.burned_in_modalities
+    if burned == "YES":
+        return True
+    return modality in policy.image.burned_in_modalities or (not modality and burned != "NO")
 
 
 def clean_pixel_data(
     ds: Dataset, transfer_syntax: str, policy: Policy, context: CaseContext, report: Report
 ) -> PixelOutcome:
-    raise EngineUnavailable("pixel cleaning is not available yet", reason="engine_unavailable")
+    """Decode, clean (deid.image), and store the frames back uncompressed, in place."""
+    try:
+        from deid.image import scrub_pixels
+    except ImportError:
+        raise EngineUnavailable(
+            "the pixel scrubber (deid.image) is not available", reason="engine_unavailable"
+        ) from None
+    frames, photometric = _decode(ds, transfer_syntax, policy)
+    modality = str(ds.get("Modality", "") or "").strip().upper()
+    faces = bool(policy.image.faces and modality in FACE_MODALITIES and frames.ndim == 4)
+    result = scrub_pixels(
+        frames, policy=policy, context=context, text_mode=policy.image.dicom_text, faces=faces
+    )
+    cleaned = result.frames
+    if cleaned.shape != frames.shape or cleaned.dtype != frames.dtype:
+        raise WithheldError(
+            "the pixel scrubber changed the frame geometry", reason="pixel_scrub_failed"
+        )
+    report.findings.extend(result.report.findings)
+    report.verification = result.report.verification
+    _store(ds, cleaned, photometric)
+    ts_name = UID(transfer_syntax).name
+    report.notes.append(
+        f"pixel data decoded from {ts_name} and stored uncompressed (Explicit VR Little Endian)"
+    )
+    return PixelOutcome(transfer_syntax=ExplicitVRLittleEndian, faces=faces)
+
+
+def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarray, str]:
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if rows * columns > policy.image.max_pixels:
+        raise LimitExceeded("frames larger than the pixel limit", reason="too_many_pixels")
+    if n_frames > policy.image.max_frames:
+        raise LimitExceeded("more frames than the frame limit", reason="too_many_frames")
+    ds.file_meta.TransferSyntaxUID = transfer_syntax  # pydicom picks the decoder from it
+    photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
+    try:
+        arr = ds.pixel_array  # pydicom converts YBR to RGB for us (as_rgb)
+        if photometric == "PALETTE COLOR":
+            from pydicom.pixels import apply_color_lut
+
+            arr = apply_color_lut(arr, ds)
+    except Exception as exc:
+        log.warning("pixel decode failed: %s", type(exc).__name__)
+        raise WithheldError(
+            f"pixel data could not be decoded ({UID(transfer_syntax).name})",
+            reason="undecodable_pixels",
+        ) from None
+    samples = (
+        3
+        if (
+            arr.ndim == 4
+            or (
+                arr.ndim == 3
+                and arr.shape[-1] == 3
+                and n_frames == 1
+                and (arr.shape[0], arr.shape[1]) == (rows, columns)
+            )
+        )
+        else 1
+    )
+    if samples == 1 and arr.ndim == 2:
+        arr = arr[np.newaxis]
+    elif samples == 3 and arr.ndim == 3:
+        arr = arr[np.newaxis]
+    if arr.shape[0] != n_frames or arr.shape[1:3] != (rows, columns):
+        raise WithheldError(
+            "decoded frames do not match the image description", reason="undecodable_pixels"
+        )
+    if arr.dtype == np.int8:
+        arr = arr.astype(np.int16)
+    elif arr.dtype not in (np.uint8, np.uint16, np.int16):
+        raise WithheldError(
+            "pixel format not supported by the pixel scrubber", reason="unsupported_pixel_format"
+        )
+    stored = int(ds.get("BitsStored", 0) or 0)
+    if arr.dtype == np.uint16 and 0 < stored < 16:
+        # Bits above BitsStored may hold an embedded overlay (retired practice): drop them.
+        arr = arr & np.uint16((1 << stored) - 1)
+    out_photometric = "RGB" if samples == 3 else photometric
+    return np.ascontiguousarray(arr), out_photometric
+
+
+def _store(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
+    was_bits = int(ds.BitsAllocated)
+    data = frames
+    if frames.shape[0] == 1:
+        data = frames[0]
+    if was_bits == 1 and frames.dtype == np.uint8 and photometric != "RGB":
+        from pydicom.pixels import pack_bits
+
+        ds.PixelData = pack_bits(data)
+    else:
+        little = data.astype(data.dtype.newbyteorder("<"), copy=False)
+        raw = little.tobytes()
+        ds.PixelData = raw + (b"\x00" if len(raw) & 1 else b"")
+        ds.BitsAllocated = data.dtype.itemsize * 8
+        if (
+            int(ds.get("BitsStored", 0) or 0) > ds.BitsAllocated
+            or photometric == "RGB"
+            and data.dtype == np.uint8
+        ):
+            ds.BitsStored = ds.BitsAllocated
+            ds.HighBit = ds.BitsAllocated - 1
+    ds["PixelData"].VR = "OB" if ds.BitsAllocated <= 8 else "OW"
+    if photometric == "RGB":
+        ds.SamplesPerPixel = 3
+        ds.PlanarConfiguration = 0
+        for tag in (
+            0x00281101,
+            0x00281102,
+            0x00281103,
+            0x00281199,
+            0x00281201,
+            0x00281202,
+            0x00281203,
+            0x00281221,
+            0x00281222,
+            0x00281223,
+        ):
+            if tag in ds:
+                del ds[tag]  # palette tables no longer apply to RGB pixels
+    elif "PlanarConfiguration" in ds:
+        del ds.PlanarConfiguration
+    ds.PhotometricInterpretation = photometric
+    ds.BurnedInAnnotation = "NO"

@@ -1,0 +1,81 @@
+"""Pixel plumbing with the real image core: decode, clean, store back uncompressed."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+from pydicom.uid import ExplicitVRLittleEndian, RLELossless
+
+from deid.core.policy import Policy
+from deid.dicom import scrub_dicom
+from deid.dicom.pixels import pixels_need_cleaning
+
+from .dicom_synth import build, leaks
+
+
+def _read(data):
+    return pydicom.dcmread(io.BytesIO(data))
+
+
+def test_decision_follows_policy():
+    ds = _read(build("CT"))
+    assert not pixels_need_cleaning(ds, Policy())
+    assert pixels_need_cleaning(ds, Policy.from_dict({"dicom": {"clean_pixels": "always"}}))
+    ds.BurnedInAnnotation = "YES"
+    assert pixels_need_cleaning(ds, Policy())
+    us = _read(build("US", frames=2))
+    assert pixels_need_cleaning(us, Policy())
+    assert not pixels_need_cleaning(us, Policy.from_dict({"dicom": {"clean_pixels": "never"}}))
+
+
+def test_us_multiframe_cleaned_and_marked(context):
+    result = scrub_dicom(build("US", frames=3, rows=64, columns=64), Policy(), context)
+    ds = _read(result.data)
+    assert ds.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    assert ds.BurnedInAnnotation == "NO"
+    assert ds.pixel_array.shape == (3, 64, 64)
+    assert "113101" in [i.CodeValue for i in ds.DeidentificationMethodCodeSequence]
+    assert any("stored uncompressed" in n for n in result.report.notes)
+    assert leaks(result.data) == []
+
+
+def test_rle_input_decoded_and_stored_uncompressed(context):
+    ds = _read(build("OT", rows=64, columns=64))
+    ds.compress(RLELossless)
+    out = io.BytesIO()
+    ds.save_as(out)
+    result = scrub_dicom(out.getvalue(), Policy(), context)
+    back = _read(result.data)
+    assert back.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    assert back.pixel_array.shape == (64, 64)
+
+
+def test_ybr_jpeg_becomes_rgb(context):
+    path = get_testdata_file("SC_rgb_jpeg_dcmtk.dcm")
+    if path is None:
+        pytest.skip("pydicom test file not present")
+    src = _read(open(path, "rb").read())
+    assert src.PhotometricInterpretation.startswith("YBR")
+    ds = _read(scrub_dicom(path, Policy(), context).data)
+    assert ds.PhotometricInterpretation == "RGB"
+    assert ds.PlanarConfiguration == 0
+    arr = ds.pixel_array
+    assert arr.shape == (100, 100, 3) and arr.dtype == np.uint8
+
+
+def test_header_only_keeps_compressed_pixels(context):
+    path = get_testdata_file("MR_small_RLE.dcm")
+    src = _read(open(path, "rb").read())
+    ds = _read(scrub_dicom(path, Policy(), context).data)  # MR: no pixel cleaning
+    assert ds.file_meta.TransferSyntaxUID == RLELossless
+    assert ds.PixelData == src.PixelData
+    assert "BurnedInAnnotation" not in ds or ds.BurnedInAnnotation != "NO"
+
+
+def test_overlay_removed_with_pixels(context):
+    ds = _read(scrub_dicom(build("US", frames=2), Policy(), context).data)
+    assert not any(e.tag.group == 0x6000 for e in ds.iterall())
