@@ -93,7 +93,7 @@ class Generator:
 
     @staticmethod
     def _ascii_name(s: str) -> str:
-        return s.split()[0]
+        return s.strip()
 
     def name(self, style: str | None = None) -> tuple[str, bool]:
         f, held = self._faker_for_name()

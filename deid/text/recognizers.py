@@ -138,7 +138,7 @@ class ClinicalPatternRecognizer(EntityRecognizer):
         return results
 
 
-_WORD = _re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*")
+_WORD = regex.compile(r"\p{L}[\p{L}'’\-]*")
 _TITLES = frozenset(
     "dr doctor mr mrs ms miss mx prof nurse the a an and or of in on at to for with by from "
     "patient pt he she his her they their was is has had no not yes".split()
@@ -243,4 +243,76 @@ class CityGazetteerRecognizer(EntityRecognizer):
             for m in self.multi_rx.finditer(text):
                 if all(p[:1].isupper() for p in m.group().split()):
                     out.append(_result("LOCATION", m.start(), m.end(), 0.6, self.name))
+        return out
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    return frozenset(_read_lines("common_words.txt"))
+
+
+_SLOT_CUES = regex.compile(
+    r"\b(?:pt\.?\s+name|patient\s+name|name|pt|patient|spoke\s+with|spoke\s+to|talked\s+(?:to|with)|"
+    r"discussed\s+with|seen\s+by|seen\s+with|referred\s+by|wife|husband|spouse|partner|son|daughter|"
+    r"mother|father|sister|brother|mr|mrs|ms|miss|dr|caregiver|guardian|contact|we\s+saw|saw)\b\.?\s*[:,\-]?\s*",
+    regex.IGNORECASE,
+)
+_STOP = frozenset(
+    "a an the and or but is was are were has had have with without for from to of in on at by "
+    "this that these those he she it they his her their its who whom which what when where "
+    "today yesterday tomorrow now re results am pm".split()
+)
+
+
+class NameSlotRecognizer(EntityRecognizer):
+    """Names right after a name cue ("pt tapio hietanen", "spoke with jane doe").
+
+    Catches lower-case names and names in no list: a word after a cue counts as a
+    name part when it is a known name, or is no common English word, no clinical term
+    and no stop word. Ambiguous list names ("hope") count only after another part.
+    """
+
+    def __init__(self) -> None:
+        self.first = gazetteer("first_names.tsv")
+        self.last = gazetteer("surnames.tsv")
+        self.vocab = medical_terms()
+        self.common = common_words()
+        super().__init__(supported_entities=["PERSON"], name="NameSlotRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def _name_like(self, word: str, position: int) -> bool:
+        w = word.casefold().rstrip("'’")
+        if len(w) < 2 or w in _STOP or w in self.vocab:
+            return False
+        if self.first.is_clear(w) or self.last.is_clear(w):
+            return True
+        if w in self.first.ambiguous or w in self.last.ambiguous:
+            return position > 0
+        return w not in self.common and not any(ch.isdigit() for ch in w)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if entities and "PERSON" not in entities:
+            return []
+        out = []
+        for cue in _SLOT_CUES.finditer(text):
+            pos = cue.end()
+            start = end = -1
+            count = 0
+            while count < 3:
+                m = _WORD.match(text, pos)
+                if not m or not self._name_like(m.group(), count):
+                    break
+                if start < 0:
+                    start = m.start()
+                end = m.end()
+                count += 1
+                nxt = regex.match(r"[ \t]+", text[end:])
+                if not nxt:
+                    break
+                pos = end + nxt.end()
+            if count:
+                score = 0.75 if count >= 2 else 0.6
+                out.append(_result("PERSON", start, end, score, self.name))
         return out
