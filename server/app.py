@@ -96,8 +96,9 @@ class DeidServer:
         self._temp_dir = tempfile.mkdtemp(prefix="deid-server-", dir=cfg.temp_dir)  # mode 0700
         self.pools = WorkerPools(
             key=key, text_workers=cfg.text_workers, file_workers=cfg.file_workers,
-            queue_per_worker=cfg.queue_per_worker, temp_dir=self._temp_dir,
-            spool_bytes=cfg.spool_bytes, log_level=cfg.log_level,
+            text_queue_per_worker=cfg.text_queue_per_worker, file_queue_per_worker=cfg.file_queue_per_worker,
+            temp_dir=self._temp_dir, spool_bytes=cfg.spool_bytes, log_level=cfg.log_level,
+            file_worker_nice=cfg.file_worker_nice,
         )
         self.health = health.HealthServicer(
             experimental_non_blocking=True,
@@ -129,6 +130,11 @@ class DeidServer:
             self.server,
         )
         self._set_health(False)
+        self.health_server: grpc.Server | None = None
+        if cfg.health_address:
+            self.health_server = grpc.server(cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="probe"),
+                                             options=[("grpc.so_reuseport", 0)])
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self.health_server)
 
     @property
     def temp_dir(self) -> str:
@@ -157,6 +163,10 @@ class DeidServer:
         if not self._tokens and not self.cfg.mtls and not is_loopback(self.cfg.address):
             log.warning("no authentication configured (no tokens, no mTLS) on a non-loopback address")
         self.port = self._bind()
+        if self.health_server is not None:
+            assert self.cfg.health_address
+            self.health_server.add_insecure_port(self.cfg.health_address)
+            self.health_server.start()
         self.server.start()
         log.info("listening on %s (port %d, tls=%s, mtls=%s, auth=%s)", self.cfg.address, self.port,
                  self.cfg.tls, self.cfg.mtls, "token" if self._tokens else "none")
@@ -173,6 +183,7 @@ class DeidServer:
     def _monitor(self) -> None:
         serving = True
         while not self._stopped.wait(1.0):
+            self.pools.check()
             ready = self.pools.ready
             if ready != serving:
                 self._set_health(ready)
@@ -187,6 +198,8 @@ class DeidServer:
         log.info("shutting down (grace %.0f s)", grace)
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
+        if self.health_server is not None:
+            self.health_server.stop(0)
         self.pools.shutdown(timeout=5.0)
         self._threads.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self._temp_dir, ignore_errors=True)

@@ -34,11 +34,18 @@ class ServerConfig:
     """Everything an operator can set. Sizes in bytes, times in seconds."""
 
     address: str = "127.0.0.1:50051"
+    # Optional second, plain-text, loopback-only port serving only grpc.health.v1, for
+    # container probes that should not need TLS material (e.g. "127.0.0.1:50052").
+    health_address: str | None = None
     # Worker processes: one lane for ScrubText, one for files (image, DICOM, case).
     text_workers: int = 1
     file_workers: int = field(default_factory=_default_file_workers)
     # Calls admitted per worker (running + waiting); beyond it: RESOURCE_EXHAUSTED.
-    queue_per_worker: int = 4
+    # Small on purpose: a deep queue only turns overload into latency.
+    text_queue_per_worker: int = 2
+    file_queue_per_worker: int = 2
+    # CPU niceness of the file workers (0 = same as text): short text calls win the cores.
+    file_worker_nice: int = 10
     # gRPC threads; bounded so that a flood of calls cannot create unbounded threads.
     grpc_threads: int = 64
     max_message_bytes: int = 4 * MiB
@@ -82,14 +89,18 @@ class ServerConfig:
         """Raise InputError for a configuration that must not start."""
         if self.text_workers < 1 or self.file_workers < 1:
             raise InputError("text_workers and file_workers must be at least 1", reason="bad_config")
-        if self.queue_per_worker < 1:
-            raise InputError("queue_per_worker must be at least 1", reason="bad_config")
+        if self.text_queue_per_worker < 1 or self.file_queue_per_worker < 1:
+            raise InputError("text/file_queue_per_worker must be at least 1", reason="bad_config")
+        if not 0 <= self.file_worker_nice <= 19:
+            raise InputError("file_worker_nice must be in 0..19", reason="bad_config")
         if self.response_chunk_bytes > self.max_message_bytes - 64 * 1024:
             raise InputError("response_chunk_bytes must be below max_message_bytes", reason="bad_config")
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise InputError("tls_cert_file and tls_key_file go together", reason="bad_config")
         if self.tls_client_ca_file and not self.tls_cert_file:
             raise InputError("mutual TLS needs tls_cert_file and tls_key_file", reason="bad_config")
+        if self.health_address and not is_loopback(self.health_address):
+            raise InputError("health_address must be a loopback address", reason="bad_config")
         if not self.tls and not is_loopback(self.address) and not self.allow_insecure:
             raise InputError(
                 "refusing plain-text gRPC on a non-loopback address: configure TLS "
@@ -119,9 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="YAML file with server settings (field names as below, with _)")
     p.add_argument("--address", help="listen address host:port (default 127.0.0.1:50051)")
     p.add_argument("--port", type=int, help="shorthand for --address 127.0.0.1:PORT")
+    p.add_argument("--health-address", help="extra plain-text loopback port for health checks only")
     p.add_argument("--text-workers", type=int, help="worker processes for ScrubText (default 1)")
     p.add_argument("--file-workers", type=int, help="worker processes for images, DICOM, cases")
-    p.add_argument("--queue-per-worker", type=int, help="calls admitted per worker before RESOURCE_EXHAUSTED")
+    p.add_argument("--queue-per-worker", type=int, help="sets both --text-queue-per-worker and --file-queue-per-worker")
+    p.add_argument("--text-queue-per-worker", type=int, help="text calls admitted per worker (default 2)")
+    p.add_argument("--file-queue-per-worker", type=int, help="file calls admitted per worker (default 2)")
+    p.add_argument("--file-worker-nice", type=int, help="CPU niceness of file workers (default 10)")
     p.add_argument("--max-message-bytes", type=int)
     p.add_argument("--max-upload-bytes", type=int)
     p.add_argument("--max-pixels", type=int, help="ceiling for policy image.max_pixels")
@@ -165,6 +180,10 @@ def load_config(argv: list[str] | None) -> ServerConfig:
         v = getattr(args, f.name, None)
         if v is not None:
             values[f.name] = v
+    if args.queue_per_worker is not None:
+        for name in ("text_queue_per_worker", "file_queue_per_worker"):
+            if getattr(args, name) is None:
+                values[name] = args.queue_per_worker
     if args.port is not None:
         values["address"] = f"127.0.0.1:{args.port}"
     cfg = ServerConfig(**values)

@@ -44,8 +44,10 @@ class WorkerLost(EngineUnavailable):
 class Lane:
     """One process pool plus its admission limit."""
 
-    def __init__(self, name: str, workers: int, queue_per_worker: int, initargs: tuple[Any, ...]) -> None:
+    def __init__(self, name: str, workers: int, queue_per_worker: int, initargs: tuple[Any, ...],
+                 nice: int = 0) -> None:
         self.name = name
+        self.nice = nice
         self.workers = workers
         self.capacity = workers * queue_per_worker
         self._initargs = initargs
@@ -54,6 +56,7 @@ class Lane:
         self._in_flight = 0
         self._executor = self._new_executor()
         self.ready = threading.Event()
+        self._rebuilding = threading.Event()
 
     def _new_executor(self) -> cf.ProcessPoolExecutor:
         # spawn, not fork: the gRPC process has threads (and gRPC's own) that must not
@@ -62,7 +65,7 @@ class Lane:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=work.init_worker,
-            initargs=(*self._initargs[:1], self.name, *self._initargs[1:]),
+            initargs=(*self._initargs[:1], self.name, *self._initargs[1:], self.nice),
         )
 
     @property
@@ -111,19 +114,31 @@ class Lane:
         if future is not None and not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
             threading.Thread(target=self._rebuild, name=f"rebuild-{self.name}", daemon=True).start()
 
+    @property
+    def broken(self) -> bool:
+        return bool(getattr(self._executor, "_broken", False))
+
+    def check(self) -> None:
+        """Rebuild the pool if a worker died while idle (called by the health monitor)."""
+        if self.broken and not self._rebuilding.is_set():
+            threading.Thread(target=self._rebuild, name=f"rebuild-{self.name}", daemon=True).start()
+
     def _rebuild(self) -> None:
         with self._lock:
             broken = self._executor
-            if not getattr(broken, "_broken", False):
+            if not getattr(broken, "_broken", False) or self._rebuilding.is_set():
                 return  # someone else rebuilt it already
+            self._rebuilding.set()
             log.error("lane %s: a worker process died; starting a new pool", self.name)
             self.ready.clear()
             self._executor = self._new_executor()
-        broken.shutdown(wait=False, cancel_futures=True)
         try:
+            broken.shutdown(wait=False, cancel_futures=True)
             self.warm()
         except Exception as exc:  # noqa: BLE001 - logged; the lane stays not ready
             log.error("lane %s: warm-up failed (%s)", self.name, type(exc).__name__)
+        finally:
+            self._rebuilding.clear()
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop taking work; give running calls ``timeout`` seconds, then kill the workers."""
@@ -176,11 +191,12 @@ class Slot:
 class WorkerPools:
     """The two lanes of a server."""
 
-    def __init__(self, *, key: bytes, text_workers: int, file_workers: int, queue_per_worker: int,
-                 temp_dir: str, spool_bytes: int, log_level: str) -> None:
+    def __init__(self, *, key: bytes, text_workers: int, file_workers: int, text_queue_per_worker: int,
+                 file_queue_per_worker: int, temp_dir: str, spool_bytes: int, log_level: str,
+                 file_worker_nice: int = 0) -> None:
         initargs = (key, temp_dir, spool_bytes, log_level)
-        self.text = Lane("text", text_workers, queue_per_worker, initargs)
-        self.files = Lane("files", file_workers, queue_per_worker, initargs)
+        self.text = Lane("text", text_workers, text_queue_per_worker, initargs)
+        self.files = Lane("files", file_workers, file_queue_per_worker, initargs, nice=file_worker_nice)
 
     def warm(self, timeout: float | None = None) -> None:
         # Both lanes at once: each warm-up is a few seconds of model loading.
@@ -202,7 +218,11 @@ class WorkerPools:
 
     @property
     def ready(self) -> bool:
-        return self.text.ready.is_set() and self.files.ready.is_set()
+        return all(lane.ready.is_set() and not lane.broken for lane in (self.text, self.files))
+
+    def check(self) -> None:
+        self.text.check()
+        self.files.check()
 
     def worker_pids(self) -> list[int]:
         return self.text.worker_pids() + self.files.worker_pids()

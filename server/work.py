@@ -62,9 +62,13 @@ class PartOutput:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def init_worker(key: bytes, lane: str, temp_dir: str, spool_bytes: int, log_level: str) -> None:
+def init_worker(key: bytes, lane: str, temp_dir: str, spool_bytes: int, log_level: str, nice: int = 0) -> None:
     """Process initializer: keep the key, quiet thread pools, load the engines now."""
     global _KEY, _TEMP_DIR, _SPOOL_BYTES
+    if nice > 0:
+        # Lower CPU priority for the slow lane: when cores are short, the scheduler
+        # favours short interactive text calls over a photo's OCR pass.
+        os.nice(nice)
     # onnxruntime and BLAS use every core by default; several worker processes on a few
     # cores would then fight over them.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -247,7 +247,7 @@ def _wait_serving(address: str, proc: subprocess.Popen, timeout: float = 180.0) 
 
 @pytest.mark.slow
 def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
-    port = free_port()
+    port, health_port = free_port(), free_port()
     address = f"127.0.0.1:{port}"
     key_file = tmp_path / "key"
     key_file.write_bytes(b"k" * 32)
@@ -257,11 +257,16 @@ def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
     with open(log_path, "wb") as log_fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "server", "--port", str(port), "--key-file", str(key_file),
+             "--health-address", f"127.0.0.1:{health_port}",
              "--text-workers", "1", "--file-workers", "1", "--queue-per-worker", "4", "--grace-seconds", "60"],
             cwd=ROOT, env=env, stdout=log_fh, stderr=subprocess.STDOUT,
         )
         try:
             _wait_serving(address, proc)
+            # The container probe, on the plain-text loopback health port.
+            from server.health_probe import main as probe
+
+            assert probe(["--address", f"127.0.0.1:{health_port}"]) == 0
             name = "Quentin Marchbanks-Oyelaran"
             text = clinical_text(name=name, words=12_000)  # over a second of work each
             results: list[object] = []
@@ -311,3 +316,23 @@ def test_main_refuses_insecure_non_loopback(monkeypatch):
 
     monkeypatch.setenv("DEID_KEY", "k" * 32)
     assert main(["--address", f"0.0.0.0:{free_port()}"]) == 2
+
+
+def test_dead_worker_is_replaced(server, address, client):
+    """A worker killed from outside (OOM killer, native crash): NOT_SERVING, then a new
+    warmed pool and SERVING again, without restarting the server."""
+    pids = server.pools.text.worker_pids()
+    assert pids
+    os.kill(pids[0], signal.SIGKILL)
+    seen_not_serving = False
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        status = _health(address)
+        if status != health_pb2.HealthCheckResponse.SERVING:
+            seen_not_serving = True
+        elif seen_not_serving:
+            break
+        time.sleep(0.2)
+    assert seen_not_serving
+    assert server.pools.text.worker_pids() and server.pools.text.worker_pids()[0] != pids[0]
+    _assert_healthy(server, address, client)

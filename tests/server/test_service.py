@@ -98,6 +98,12 @@ def test_scrub_image_roundtrip(client, server_logs):
 
 
 @pytest.mark.skipif(not module_available("deid.image"), reason="deid.image not built yet")
+def test_image_over_pixel_limit_is_resource_exhausted(client):
+    with pytest.raises(LimitExceeded):
+        client.scrub_image(png_bytes(320, 240), {"image": {"max_pixels": 10_000}})
+
+
+@pytest.mark.skipif(not module_available("deid.image"), reason="deid.image not built yet")
 def test_scrub_image_larger_than_max_message_streams(client, server):
     data = png_bytes(640, 480, noise=True)
     assert len(data) > MAX_MESSAGE  # one message could not carry it
