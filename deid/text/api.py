@@ -42,6 +42,10 @@ def _as_text(text: str | bytes, policy: Policy) -> str:
             ) from None
     if not isinstance(text, str):
         raise InputError("text must be str or UTF-8 bytes", reason="invalid_input")
+    if not text.strip():
+        # Nothing to publish: refused with a reason rather than echoed back, so a caller
+        # can tell an empty part from a scrubbed one.
+        raise InputError("text is empty", reason="empty_text")
     if len(text) > policy.text.max_chars:
         raise LimitExceeded(
             f"text of {len(text)} characters exceeds the limit of {policy.text.max_chars}",

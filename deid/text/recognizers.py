@@ -77,6 +77,15 @@ def _alternation(words: Iterable[str]) -> str:
     return "(?:" + "|".join(regex.escape(w).replace("\\ ", r"\s+") for w in items) + ")"
 
 
+def _compile(pat: str, flags: int) -> Any:
+    """Compile with the standard ``re`` when it can (about twice as fast on these
+    patterns), else with ``regex`` (Unicode properties such as \\p{Lu})."""
+    try:
+        return _re.compile(pat, int(flags))
+    except _re.error:
+        return regex.compile(pat, flags)
+
+
 @functools.cache
 def load_patterns() -> tuple[PatternSpec, ...]:
     """Compile ``patterns.yaml`` once per process."""
@@ -91,7 +100,7 @@ def load_patterns() -> tuple[PatternSpec, ...]:
         for pat in rec["patterns"]:
             for key, val in macros.items():
                 pat = pat.replace("{" + key + "}", val)
-            compiled.append(regex.compile(pat, flags))
+            compiled.append(_compile(pat, flags))
         out.append(PatternSpec(rec["name"], rec["entity"], float(rec["score"]), tuple(compiled)))
     return tuple(out)
 
@@ -138,7 +147,7 @@ class ClinicalPatternRecognizer(EntityRecognizer):
         return results
 
 
-_WORD = regex.compile(r"\p{L}[\p{L}'’\-]*")
+_WORD = _re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-])*")
 _TITLES = frozenset(
     "dr doctor mr mrs ms miss mx prof nurse the a an and or of in on at to for with by from "
     "patient pt he she his her they their was is has had no not yes".split()
@@ -251,12 +260,13 @@ def common_words() -> frozenset[str]:
     return frozenset(_read_lines("common_words.txt"))
 
 
-_SLOT_CUES = regex.compile(
+_SLOT_CUES = _re.compile(
     r"\b(?:pt\.?\s+name|patient\s+name|name|pt|patient|spoke\s+with|spoke\s+to|talked\s+(?:to|with)|"
     r"discussed\s+with|seen\s+by|seen\s+with|referred\s+by|wife|husband|spouse|partner|son|daughter|"
     r"mother|father|sister|brother|mr|mrs|ms|miss|dr|caregiver|guardian|contact|we\s+saw|saw)\b\.?\s*[:,\-]?\s*",
-    regex.IGNORECASE,
+    _re.IGNORECASE,
 )
+_BLANKS = _re.compile(r"[ \t]+")
 _STOP = frozenset(
     "a an the and or but is was are were has had have with without for from to of in on at by "
     "this that these those he she it they his her their its who whom which what when where "
@@ -308,10 +318,10 @@ class NameSlotRecognizer(EntityRecognizer):
                     start = m.start()
                 end = m.end()
                 count += 1
-                nxt = regex.match(r"[ \t]+", text[end:])
+                nxt = _BLANKS.match(text, end)
                 if not nxt:
                     break
-                pos = end + nxt.end()
+                pos = nxt.end()
             if count:
                 score = 0.75 if count >= 2 else 0.6
                 out.append(_result("PERSON", start, end, score, self.name))

@@ -1,0 +1,103 @@
+"""Each identifier kind, in the formats seen in case text, with the real engine."""
+
+import pytest
+
+from deid.text import find_phi
+
+
+def kinds_over(text: str, value: str) -> set[str]:
+    """Kinds of detections covering every letter/digit of ``value`` in ``text``."""
+    start = text.index(value)
+    end = start + len(value)
+    dets = find_phi(text)
+    covered = bytearray(len(text))
+    for d in dets:
+        covered[d.start:d.end] = b"\x01" * (d.end - d.start)
+    assert all(covered[i] for i in range(start, end) if text[i].isalnum()), (
+        f"not fully detected: {value!r} in {text!r}: {[(d.kind, text[d.start:d.end]) for d in dets]}"
+    )
+    return {d.kind for d in dets if d.start < end and d.end > start}
+
+
+CASES = [
+    # names: titles, initials, hyphen, apostrophe, lower case, Last-First, relatives
+    ("Seen by Dr. Whitfield in clinic.", "Whitfield"),
+    ("Discussed with Dr. J. Okonkwo-Smith today.", "J. Okonkwo-Smith"),
+    ("Patient Mary O'Neil, 67F, presented with chest pain.", "Mary O'Neil"),
+    ("spoke with tapio hietanen re results", "tapio hietanen"),
+    ("pt name: john smith", "john smith"),
+    ("Patient: Okafor, Chinedu", "Okafor, Chinedu"),
+    ("Her husband Rajesh called twice.", "Rajesh"),
+    ("Electronically signed by Laura Chen, MD.", "Laura Chen"),
+    ("Pt J.D. is a 45 y/o man.", "J.D."),
+    # dates in many formats, with times
+    ("Admitted 3/14/2025 at 14:32.", "3/14/2025"),
+    ("Surgery on 2024-11-02.", "2024-11-02"),
+    ("Seen March 14th for follow-up.", "March 14th"),
+    ("Follow up on Tuesday, March 28, 2025.", "Tuesday, March 28, 2025"),
+    ("CT dated 14-MAR-2025 showed a mass.", "14-MAR-2025"),
+    ("Born 14 March 1951 in the city.", "14 March 1951"),
+    ("Last seen 03.14.25 in clinic.", "03.14.25"),
+    ("DOB: 04/02/1951.", "04/02/1951"),
+    ("Symptoms began in March 2024.", "March 2024"),
+    ("on the 14th of March she fell", "14th of March"),
+    # ages over 89
+    ("A 94-year-old woman with dementia.", "94"),
+    ("92 y/o M with CHF.", "92"),
+    ("aged 97, lives alone", "97"),
+    # contact and network
+    ("Wife called from 415-555-0199.", "415-555-0199"),
+    ("Call (212) 555-0147 ext. 22 after 5.", "(212) 555-0147 ext. 22"),
+    ("Fax: 415.555.0100", "415.555.0100"),
+    ("Cell +44 20 7946 0958 (UK).", "+44 20 7946 0958"),
+    ("Email jdoe1951@example.com with results.", "jdoe1951@example.com"),
+    ("Images at https://portal.example.org/case/4471 today.", "https://portal.example.org/case/4471"),
+    ("Login from 192.168.10.44 flagged.", "192.168.10.44"),
+    # IDs
+    ("SSN 123-45-6789 on file.", "123-45-6789"),
+    ("MRN: 4471923", "4471923"),
+    ("MR# 00-447-1923", "00-447-1923"),
+    ("med rec no. A4471923 noted", "A4471923"),
+    ("Accession #CT20250314001 pending.", "CT20250314001"),
+    ("Acct # 88812345 billed.", "88812345"),
+    ("Member ID: XJH448812901", "XJH448812901"),
+    ("Medicare # 1EG4TE5MK73", "1EG4TE5MK73"),
+    ("DEA # AB1234563 on the script.", "AB1234563"),
+    ("NPI 1234567893 listed.", "1234567893"),
+    ("pacemaker serial SN: PM4471-99X checked", "PM4471-99X"),
+    ("License plate 7XYZ123 seen at the scene.", "7XYZ123"),
+    ("VIN 1HGCM82633A004352 recorded.", "1HGCM82633A004352"),
+    # geography and institutions
+    ("Lives at 1234 Maple Ridge Rd Apt 5B with her son.", "1234 Maple Ridge Rd Apt 5B"),
+    ("Moved from Springfield, IL 62704 last year.", "Springfield"),
+    ("Moved from Springfield, IL 62704 last year.", "62704"),
+    ("PO Box 4471, rural route.", "PO Box 4471"),
+    ("Transferred from St. Mary's Medical Center overnight.", "St. Mary's Medical Center"),
+    ("Followed at Lakeview General Hospital.", "Lakeview General Hospital"),
+    ("Recently travelled to Tucson for a wedding.", "Tucson"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), CASES, ids=[f"{i:02d}" for i in range(len(CASES))])
+def test_identifier_is_detected(text_engine, text, value):
+    assert kinds_over(text, value)
+
+
+KEEP = [
+    "History of Parkinson disease and Graves disease; Babinski sign negative.",
+    "Hodgkin lymphoma in remission; Crohn's disease flare; Bell's palsy resolved.",
+    "Started metoprolol 25 mg BID and apixaban 5 mg; furosemide held.",
+    "Troponin 0.04 ng/mL, creatinine 1.8 mg/dL, WBC 14.2, INR 2.4.",
+    "SOB and DOE worse; DNR/DNI confirmed; NPO after midnight; admitted to ICU.",
+    "Post-op day 3, symptoms began 3 weeks ago, worse since last Tuesday.",
+    "A 72 y/o man and a 45-year-old woman.",
+    "BP 142/88, HR 112, SpO2 91%, 5/5 strength, 2/6 systolic murmur, take 1/2 tablet.",
+    "Stenosis of the left anterior descending artery and the right femoral neck.",
+    "Kawasaki disease, Cushing syndrome, Wilson disease and Hashimoto thyroiditis.",
+]
+
+
+@pytest.mark.parametrize("text", KEEP)
+def test_clinical_words_survive(text_engine, text):
+    dets = find_phi(text)
+    assert dets == [], [(d.kind, text[d.start:d.end], d.source) for d in dets]
