@@ -55,7 +55,7 @@ def _thumb(img: Any) -> tuple[str, float]:
     img = img.convert("RGB")
     scale = min(1.0, THUMB_PX / max(img.width, img.height))
     if scale < 1.0:
-        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.BILINEAR)
+        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), scale

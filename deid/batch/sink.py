@@ -60,8 +60,8 @@ def pack_archive(folder: Path, archive: Path, *, exclude: set[str]) -> None:
                 for p in files:
                     zf.write(p, p.relative_to(folder).as_posix())
         else:
-            mode = "w:gz" if low.endswith((".tar.gz", ".tgz")) else "w"
-            with tarfile.open(tmp, mode) as tf:
+            gz = low.endswith((".tar.gz", ".tgz"))
+            with (tarfile.open(tmp, "w:gz") if gz else tarfile.open(tmp, "w")) as tf:
                 for p in files:
                     info = tf.gettarinfo(str(p), p.relative_to(folder).as_posix())
                     info.uid = info.gid = 0

@@ -31,7 +31,7 @@ def _values(elem_value: object) -> list[str]:
     if elem_value is None:
         return []
     if isinstance(elem_value, list | tuple) or type(elem_value).__name__ == "MultiValue":
-        return [str(v) for v in elem_value if v is not None and str(v).strip()]  # type: ignore[union-attr]
+        return [str(v) for v in elem_value if v is not None and str(v).strip()]  # type: ignore[attr-defined]
     text = str(elem_value).strip()
     return [text] if text else []
 

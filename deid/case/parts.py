@@ -95,12 +95,11 @@ def sniff_kind(data: bytes) -> PartKind:
 def load_part(item: CasePart | bytes | str | os.PathLike[str] | tuple[str, bytes]) -> tuple[bytes | str, str | None, PartKind]:
     """Resolve one case item to (content, operator name, kind)."""
     if isinstance(item, tuple):
-        name, data = item
-        item = CasePart(data, name=name)
+        item = CasePart(item[1], name=item[0])
     elif not isinstance(item, CasePart):
         item = CasePart(item)
-    data = item.data
-    name = item.name
+    data: bytes | str | os.PathLike[str] = item.data
+    name: str | None = item.name
     if isinstance(data, os.PathLike):
         path = Path(data)
         name = name or path.name

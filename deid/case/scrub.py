@@ -110,21 +110,21 @@ def scrub_case(
     policy = policy or DEFAULT_POLICY
     context = context or CaseContext.ephemeral()
     t0 = time.perf_counter()
-    loaded: list[tuple[int, bytes | str | None, str | None, PartKind, BaseException | None]] = []
+    loaded: list[tuple[int, bytes | str, str | None, PartKind, BaseException | None]] = []
     for index, item in enumerate(items):
         try:
-            data, name, kind = load_part(item)
-            loaded.append((index, data, name, kind, None))
+            content, label, sniffed = load_part(item)
+            loaded.append((index, content, label, sniffed, None))
         except InputError as exc:
             if exc.reason == "invalid_input":
                 raise
-            loaded.append((index, None, getattr(item, "name", None), "unknown", exc))
+            loaded.append((index, b"", getattr(item, "name", None), "unknown", exc))
 
     results: dict[int, PartResult] = {}
     residual: list[str] = []
 
-    def done(index: int, kind: PartKind, name: str | None, data: bytes | str | None, report: Report) -> PartResult:
-        digest = hashlib.sha256(data.encode() if isinstance(data, str) else (data or b"")).hexdigest()
+    def done(index: int, kind: PartKind, name: str | None, data: bytes | str, report: Report) -> PartResult:
+        digest = hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
         part = PartResult(index=index, kind=kind, report=report, source=name, input_sha256=digest)
         _tag_findings(report, part.part_id)
         results[index] = part
@@ -132,30 +132,30 @@ def scrub_case(
 
     for index, data, name, kind, err in loaded:
         if err is not None:
-            done(index, kind, name, None, _withheld_report(kind, err))
+            done(index, kind, name, b"", _withheld_report(kind, err))
         elif kind == "unknown":
             rep = Report(input_kind="unknown")
             rep.withhold("unsupported_type", "not DICOM, a supported image or UTF-8 text")
             done(index, kind, name, data, rep)
 
     # 1. every DICOM header first: the deny-list and the date-shift anchor.
-    dicoms = [(i, d, n) for i, d, n, k, e in loaded if k == "dicom" and e is None]
+    dicoms = [(i, d, n) for i, d, n, k, e in loaded if k == "dicom" and e is None and isinstance(d, bytes)]
     unreadable_headers = 0
-    for _i, data, _n in dicoms:
-        if not learn_from_dicom(data, context):  # type: ignore[arg-type]
+    for _i, raw, _n in dicoms:
+        if not learn_from_dicom(raw, context):
             unreadable_headers += 1
 
     # 2. DICOM files (header + burned-in pixels, which see the whole deny-list).
     used_names: set[str] = set()
     withheld_dicom = 0
-    for index, data, name in dicoms:
-        part = _scrub_dicom_part(index, data, name, policy, context, used_names, done)  # type: ignore[arg-type]
+    for index, raw, name in dicoms:
+        part = _scrub_dicom_part(index, raw, name, policy, context, used_names, done)
         withheld_dicom += part.withheld
 
     # 3. photos.
     for index, data, name, kind, err in loaded:
-        if kind == "image" and err is None:
-            _scrub_image_part(index, data, name, policy, context, done)  # type: ignore[arg-type]
+        if kind == "image" and err is None and isinstance(data, bytes):
+            _scrub_image_part(index, data, name, policy, context, done)
 
     # 4. texts, in one batched pass.
     texts = [(i, d, n) for i, d, n, k, e in loaded if k == "text" and e is None]

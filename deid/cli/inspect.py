@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from deid.core.context import CaseContext
 from deid.core.policy import Policy
@@ -18,7 +19,7 @@ def inspect_files(files: list[Path], policy: Policy, *, as_json: bool = False, q
     from deid.case import CasePart, scrub_case
 
     result = scrub_case([CasePart(f) for f in files], policy, CaseContext.ephemeral())
-    rows = []
+    rows: list[dict[str, Any]] = []
     for part in result.parts:
         rows.append({
             "position": part.index + 1,
