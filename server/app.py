@@ -98,7 +98,7 @@ class DeidServer:
             key=key, text_workers=cfg.text_workers, file_workers=cfg.file_workers,
             text_queue_per_worker=cfg.text_queue_per_worker, file_queue_per_worker=cfg.file_queue_per_worker,
             temp_dir=self._temp_dir, spool_bytes=cfg.spool_bytes, log_level=cfg.log_level,
-            file_worker_nice=cfg.file_worker_nice,
+            file_worker_nice=cfg.file_worker_nice, worker_max_calls=cfg.worker_max_calls,
         )
         self.health = health.HealthServicer(
             experimental_non_blocking=True,
@@ -200,7 +200,7 @@ class DeidServer:
         self.server.stop(grace).wait()
         if self.health_server is not None:
             self.health_server.stop(0)
-        self.pools.shutdown(timeout=5.0)
+        self.pools.shutdown(timeout=10.0)
         self._threads.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self._temp_dir, ignore_errors=True)
         log.info("stopped")

@@ -44,6 +44,10 @@ class ServerConfig:
     # Small on purpose: a deep queue only turns overload into latency.
     text_queue_per_worker: int = 2
     file_queue_per_worker: int = 2
+    # Replace a worker after this many calls (0 = never). Bounds slow memory growth in
+    # long-running workers (spaCy's string store grows with every new token); the new
+    # worker warms up before it takes calls, so keep it in the thousands.
+    worker_max_calls: int = 0
     # CPU niceness of the file workers (0 = same as text): short text calls win the cores.
     file_worker_nice: int = 10
     # gRPC threads; bounded so that a flood of calls cannot create unbounded threads.
@@ -136,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queue-per-worker", type=int, help="sets both --text-queue-per-worker and --file-queue-per-worker")
     p.add_argument("--text-queue-per-worker", type=int, help="text calls admitted per worker (default 2)")
     p.add_argument("--file-queue-per-worker", type=int, help="file calls admitted per worker (default 2)")
+    p.add_argument("--worker-max-calls", type=int, help="recycle a worker after N calls (default 0: never)")
     p.add_argument("--file-worker-nice", type=int, help="CPU niceness of file workers (default 10)")
     p.add_argument("--max-message-bytes", type=int)
     p.add_argument("--max-upload-bytes", type=int)

@@ -45,9 +45,10 @@ class Lane:
     """One process pool plus its admission limit."""
 
     def __init__(self, name: str, workers: int, queue_per_worker: int, initargs: tuple[Any, ...],
-                 nice: int = 0) -> None:
+                 nice: int = 0, max_calls: int = 0) -> None:
         self.name = name
         self.nice = nice
+        self.max_calls = max_calls
         self.workers = workers
         self.capacity = workers * queue_per_worker
         self._initargs = initargs
@@ -66,6 +67,7 @@ class Lane:
             mp_context=multiprocessing.get_context("spawn"),
             initializer=work.init_worker,
             initargs=(*self._initargs[:1], self.name, *self._initargs[1:], self.nice),
+            max_tasks_per_child=self.max_calls or None,
         )
 
     @property
@@ -193,10 +195,11 @@ class WorkerPools:
 
     def __init__(self, *, key: bytes, text_workers: int, file_workers: int, text_queue_per_worker: int,
                  file_queue_per_worker: int, temp_dir: str, spool_bytes: int, log_level: str,
-                 file_worker_nice: int = 0) -> None:
+                 file_worker_nice: int = 0, worker_max_calls: int = 0) -> None:
         initargs = (key, temp_dir, spool_bytes, log_level)
-        self.text = Lane("text", text_workers, text_queue_per_worker, initargs)
-        self.files = Lane("files", file_workers, file_queue_per_worker, initargs, nice=file_worker_nice)
+        self.text = Lane("text", text_workers, text_queue_per_worker, initargs, max_calls=worker_max_calls)
+        self.files = Lane("files", file_workers, file_queue_per_worker, initargs, nice=file_worker_nice,
+                          max_calls=worker_max_calls)
 
     def warm(self, timeout: float | None = None) -> None:
         # Both lanes at once: each warm-up is a few seconds of model loading.

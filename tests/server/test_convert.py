@@ -1,0 +1,57 @@
+"""Wire conversions: Report round trip, policy overrides and their ceilings."""
+
+from __future__ import annotations
+
+import pytest
+
+from deid.client import report_from_proto
+from deid.core.errors import InputError
+from deid.core.policy import Policy
+from deid.core.report import Finding, Report, Verification
+from server.convert import effective_policy, report_to_proto
+
+
+def test_report_round_trip():
+    part = Report(input_kind="dicom", findings=[Finding("PERSON", "emptied", tag="(0010,0010)", part="dicom:1")])
+    rep = Report(
+        input_kind="case",
+        findings=[
+            Finding("PERSON", "tagged", 0.85, "spacy", span=(8, 20), part="text:0"),
+            Finding("PIXEL_TEXT", "redacted", 0.9, "ocr:rapidocr", box=(1, 2, 30, 10), frame=0),
+        ],
+        verification=Verification(ran=True, passed=True, detail="0 residual"),
+        notes=["pixel data re-encoded"],
+        timings={"detect": 0.01},
+        parts=[part],
+    )
+    msg = report_to_proto(rep)
+    assert msg.counts_by_kind == {"PERSON": 2, "PIXEL_TEXT": 1}
+    assert msg.parts[0].part == "dicom:1"
+    back = report_from_proto(msg)
+    assert back.findings == rep.findings
+    assert back.parts[0].findings == part.findings
+    assert back.verification == rep.verification
+    assert back.counts_by_kind() == rep.counts_by_kind()
+
+
+def test_overrides_merge_and_ceilings():
+    base = Policy.from_dict({"text": {"max_chars": 1000}, "limits": {"timeout_s": 30}})
+    p = effective_policy(base, '{"text": {"operator": "surrogate", "max_chars": 99999}}', allow_overrides=True)
+    assert p.text.operator == "surrogate"
+    assert p.text.max_chars == 1000  # clamped to the server's ceiling
+    p = effective_policy(base, "text:\n  max_chars: 10\nlimits:\n  timeout_s: 0\n", allow_overrides=True)
+    assert p.text.max_chars == 10  # lowering is fine
+    assert p.limits.timeout_s == 30  # "no timeout" cannot lift the server's
+    assert effective_policy(base, "  ", allow_overrides=False) is base
+
+
+@pytest.mark.parametrize("raw", ["[1, 2]", "{text: {operator: shred}}", "{nope: 1}", "{: : :"])
+def test_bad_overrides(raw):
+    with pytest.raises(InputError):
+        effective_policy(Policy(), raw, allow_overrides=True)
+
+
+def test_overrides_can_be_disabled():
+    with pytest.raises(InputError) as err:
+        effective_policy(Policy(), '{"text": {"operator": "tag"}}', allow_overrides=False)
+    assert err.value.reason == "overrides_disabled"
