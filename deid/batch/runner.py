@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import os
 import shutil
 import time
 from collections import Counter
@@ -156,6 +157,9 @@ class _InlineExecutor:
         pass
 
 
+_ONE_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 class _PoolExecutor:
     """A process pool; each worker warms the engines once (initializer)."""
 
@@ -164,6 +168,11 @@ class _PoolExecutor:
         self._new()
 
     def _new(self) -> None:
+        # One BLAS/OpenMP thread per worker process, as Dask's nanny does: N processes
+        # each starting N math threads oversubscribe the cores (measured: slower than 1
+        # worker). Spawned children inherit the environment at start.
+        for var in _ONE_THREAD_ENV:
+            os.environ.setdefault(var, "1")
         # spawn: the parent may run threads (progress bar), and fork + threads can deadlock.
         ctx = multiprocessing.get_context("spawn")
         self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_engines)
@@ -250,6 +259,10 @@ def run_batch(
         raise InputError("a pseudonymisation key is required", reason="missing_key")
     t0 = time.perf_counter()
     dst = Path(dst)
+    src_dir = Path(src).resolve()
+    if src_dir.is_dir() and (dst.resolve() == src_dir or src_dir in dst.resolve().parents):
+        # Outputs inside the source would be read back as inputs by the next run.
+        raise InputError("the destination must not be inside the source folder", reason="dst_inside_src")
     to_archive = is_archive(dst)
     out_root = dst.with_name(dst.name + ".partial") if to_archive else dst
     manifest_path = out_root / MANIFEST_NAME

@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     except DeidError as exc:
         # Our messages never quote input content; configuration errors are usage errors.
         print(f"deid: {exc.message} [{exc.reason}]", file=sys.stderr)
-        usage = exc.reason in {"missing_key", "weak_key", "bad_policy", "missing_source", "bad_archive"}
+        usage = exc.reason in {"missing_key", "weak_key", "bad_policy", "missing_source", "bad_archive", "dst_inside_src"}
         return EXIT_USAGE if usage else EXIT_ERROR
     except KeyboardInterrupt:
         print("deid: interrupted; run again with --resume to continue", file=sys.stderr)

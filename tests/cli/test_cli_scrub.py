@@ -143,3 +143,18 @@ def test_pool_of_two_workers_matches_inline(tmp_path: Path, key_env: str, capsys
     a = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*.txt")}
     b = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*.txt")}
     assert a == b  # same key -> same names and same content
+
+
+def test_tar_gz_in_and_out_and_dst_inside_src_refused(tmp_path: Path, key_env: str, capsys):
+    import tarfile
+
+    src = make_text_cases(tmp_path / "cases", 2)
+    tpath = tmp_path / "cases.tar.gz"
+    with tarfile.open(tpath, "w:gz") as tf:
+        tf.add(src, arcname="cases")
+    rc, s = _run(capsys, str(tpath), str(tmp_path / "scrubbed.tar.gz"))
+    assert rc == EXIT_OK and s["scrubbed"] == 4
+    with tarfile.open(tmp_path / "scrubbed.tar.gz") as tf:
+        names = [m.name for m in tf.getmembers() if m.isfile()]
+    assert len(names) == 4 and all(n.startswith("case-") and "quartermaine" not in n.lower() for n in names)
+    assert main(["scrub", str(src), str(src / "out")]) == EXIT_USAGE
