@@ -53,6 +53,7 @@ class BatchOptions:
     review: bool = False  # collect material for the HTML review report
     server: str | None = None  # scrub through a deid gRPC server (host:port)
     report_path: Path | None = None
+    single_case: bool = False  # the whole source is one case (one deny-list, one date shift)
 
 
 @dataclass(slots=True)
@@ -269,6 +270,15 @@ def run_batch(
     summary = BatchSummary(dry_run=opts.dry_run)
     source = open_source(src, max_bytes=opts.policy.dicom.max_file_bytes)
     try:
+        if opts.single_case and len(source.cases) > 1:
+            from deid.batch.sources import CaseSpec as _Spec
+
+            merged = _Spec(key=".")
+            for c in source.cases:
+                merged.inputs.extend(c.inputs)
+                merged.rejected.update(c.rejected)
+                merged.ignored.update(c.ignored)
+            source.cases = [merged]
         cases = source.cases
         summary.cases = len(cases)
         dirs = case_dirs(cases, opts.key or b"0" * 32)
@@ -321,6 +331,8 @@ def run_batch(
                                     server=opts.server)
                     pending[executor.submit(process_case, task, policy_data, opts.key)] = (case, failed)
 
+            if progress is not None:
+                progress("start", 0, total, None)
             fill()
             while pending:
                 done, _ = executor.wait_any(set(pending))

@@ -1,9 +1,11 @@
 """scrub_case: one case (text + photos + DICOM) under one CaseContext.
 
 Order matters: every DICOM header is read first (identifiers -> deny-list, PatientID ->
-date-shift anchor), then DICOM files are scrubbed (their burned-in pixels see the full
-deny-list), then photos, then texts (deid.text searches the deny-list, so a patient
-name learned from a header is removed from the text even where NER misses it).
+date-shift anchor), then the texts are analysed once for identifiers (deid.text learns
+confident names and IDs into the context), then DICOM files are scrubbed (their
+burned-in pixels see the full deny-list), then photos, then texts (deid.text searches
+the deny-list, so a patient name learned from a header is removed from the text even
+where NER misses it).
 
 Withholding rule: a part that cannot be made safe is withheld with its reason and the
 other parts still go out, because the deny-list learned from every readable header was
@@ -145,6 +147,12 @@ def scrub_case(
         if not learn_from_dicom(raw, context):
             unreadable_headers += 1
 
+    # 1b. identifiers named in the case texts (detection only; deid.text learns them into
+    # the context): a name written only in the post ("Mrs Hope") is then also searched
+    # for on a wristband in a photo and in burned-in pixels.
+    texts = [(i, d, n) for i, d, n, k, e in loaded if k == "text" and e is None]
+    _learn_from_texts([d for _, d, _ in texts], policy, context)
+
     # 2. DICOM files (header + burned-in pixels, which see the whole deny-list).
     used_names: set[str] = set()
     withheld_dicom = 0
@@ -158,7 +166,6 @@ def scrub_case(
             _scrub_image_part(index, data, name, policy, context, done)
 
     # 4. texts, in one batched pass.
-    texts = [(i, d, n) for i, d, n, k, e in loaded if k == "text" and e is None]
     if texts:
         _scrub_text_parts(texts, policy, context, done)
 
@@ -236,6 +243,23 @@ def _scrub_image_part(index, data: bytes, name, policy, context, done) -> PartRe
         suffix = _IMAGE_SUFFIX.get(str(result.format).upper(), ".img")
         part.name, part.data = _pseudo_name(context, "image", index, data, suffix), result.data
     return part
+
+
+def _learn_from_texts(texts: Sequence[bytes | str], policy: Policy, context: CaseContext) -> None:
+    decoded = []
+    for data in texts:
+        try:
+            decoded.append(_decode_text(data))
+        except InputError:
+            continue  # withheld later, when the texts are scrubbed
+    if not decoded:
+        return
+    try:
+        from deid.text import find_phi_many
+
+        find_phi_many(decoded, policy, context)
+    except Exception as exc:  # noqa: BLE001 - the scrub pass reports (and withholds) for real
+        log.info("text pre-pass skipped: %s", reason_of(exc))
 
 
 def _decode_text(data: bytes | str) -> str:

@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use a random throw-away key (pseudonyms differ on every run)")
     s.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
     s.add_argument("--resume", action="store_true", help="skip cases already done according to the manifest")
+    s.add_argument("--single-case", action="store_true",
+                   help="treat the whole source as one case (default: one case per sub-folder / top-level file)")
     s.add_argument("--dry-run", action="store_true", help="list what would be done; write nothing")
     s.add_argument("--report", metavar="FILE", help="write an HTML review report (CONTAINS PHI)")
     s.add_argument("--dask", metavar="ADDRESS", help="run on a dask.distributed scheduler (tcp://host:8786)")
@@ -119,6 +121,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         policy=policy, key=key, workers=args.workers, resume=args.resume, dry_run=args.dry_run,
         dask=args.dask, server=args.server, review=bool(args.report) and not args.dry_run,
         report_path=Path(args.report) if args.report and not args.dry_run else None,
+        single_case=args.single_case,
     )
     reporter = Reporter(quiet=args.quiet, as_json=args.json)
     started = False
@@ -128,7 +131,8 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         if not started:
             reporter.start(total)
             started = True
-        reporter.case_done(done, total, outcome)
+        if outcome is not None:
+            reporter.case_done(done, total, outcome)
 
     try:
         summary = run_batch(args.src, args.dst, opts, progress=progress)

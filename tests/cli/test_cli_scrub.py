@@ -158,3 +158,14 @@ def test_tar_gz_in_and_out_and_dst_inside_src_refused(tmp_path: Path, key_env: s
         names = [m.name for m in tf.getmembers() if m.isfile()]
     assert len(names) == 4 and all(n.startswith("case-") and "quartermaine" not in n.lower() for n in names)
     assert main(["scrub", str(src), str(src / "out")]) == EXIT_USAGE
+
+
+def test_single_case_shares_one_deny_list(tmp_path: Path, key_env: str, capsys):
+    src = tmp_path / "one_case"
+    src.mkdir()
+    (src / "a.txt").write_text("Patient: Zebulon Quartermaine, seen today.\n")
+    (src / "b.txt").write_text("zebulon asked about the biopsy.\n")  # lower case, alone
+    rc, s = _run(capsys, str(src), str(tmp_path / "out"), "--single-case")
+    assert rc == EXIT_OK and s["cases"] == 1 and s["scrubbed"] == 2
+    outs = list((tmp_path / "out").glob("case-*/*.txt"))
+    assert len(outs) == 2 and len({p.parent for p in outs}) == 1
