@@ -130,3 +130,16 @@ def test_outputs_and_reports_carry_no_input_names_or_values():
 def test_unknown_content_is_withheld_not_passed_through(bad: bytes):
     (part,) = scrub_case([bad], context=CaseContext(KEY)).parts
     assert part.withheld and part.report.withheld_reason == "unsupported_type" and part.data is None
+
+
+def test_a_name_written_only_in_the_text_is_removed_from_a_photo_label():
+    # A titled name is learned by deid.text (NER-only names are not, to keep eponyms out).
+    text = "Wound check: Mr Quartermaine is post-op day 5. Any signs of infection?"
+    photo = make_photo("quartermaine")
+    assert "quartermaine" in ocr_words(np.asarray(Image.open(io.BytesIO(photo)).convert("RGB")))
+    result = scrub_case([photo, text], context=CaseContext(KEY))
+    img, txt = result.parts
+    assert not img.withheld and not txt.withheld
+    after = ocr_words(np.asarray(Image.open(io.BytesIO(img.data or b"")).convert("RGB")))
+    assert "quartermaine" not in after
+    assert "Quartermaine" not in (txt.text or "")
