@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import pydicom
-from pydicom.dataelem import DataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
+from pydicom.tag import Tag
 
 import deid
 from deid.core.context import CaseContext
@@ -31,6 +32,13 @@ from deid.core.policy import DEFAULT_POLICY, Policy
 from deid.core.report import Report
 from deid.dicom.header import HeaderOutcome, HeaderScrubber
 from deid.dicom.profile import compile_profile
+from deid.dicom.rawvalues import (
+    encode_items,
+    materialize_pixels,
+    read_values,
+    set_raw_sequence,
+    set_value,
+)
 from deid.dicom.validate import (
     EXPLICIT_BE,
     EXPLICIT_LE,
@@ -39,6 +47,7 @@ from deid.dicom.validate import (
     check_structure,
     expected_native_pixel_bytes,
 )
+from deid.dicom.writer import write_part10
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +142,7 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
     report = Report(input_kind="dicom")
     structure = check_structure(buf, max_bytes=policy.dicom.max_file_bytes)
     t_check = time.perf_counter()
-    ds = _parse(buf)
+    ds = _parse(buf, structure)
     _check_object(ds, structure, report)
     t_parse = time.perf_counter()
 
@@ -151,6 +160,7 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
         for _elem in ds.iterall():
             pass
     if "PixelData" in ds and pixels_need_cleaning(ds, policy):
+        materialize_pixels(ds)
         pixel_outcome = clean_pixel_data(ds, transfer_syntax, policy, context, report)
         transfer_syntax = pixel_outcome.transfer_syntax
         pixels_cleaned = True
@@ -175,10 +185,10 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
     return DicomResult(
         data=data,
         report=report,
-        sop_instance_uid=str(ds.get("SOPInstanceUID", "")),
-        study_instance_uid=str(ds.get("StudyInstanceUID", "")),
-        series_instance_uid=str(ds.get("SeriesInstanceUID", "")),
-        modality=str(ds.get("Modality", "")),
+        sop_instance_uid=_text(ds, 0x00080018),
+        study_instance_uid=_text(ds, 0x0020000D),
+        series_instance_uid=_text(ds, 0x0020000E),
+        modality=_text(ds, 0x00080060),
     )
 
 
@@ -216,18 +226,43 @@ def _read_source(source: bytes | str | os.PathLike[str] | BinaryIO, max_bytes: i
     return data
 
 
-def _parse(buf: bytes) -> Dataset:
+def _parse(buf: bytes, structure: Structure) -> Dataset:
+    """Parse with pydicom, stopping before the pixel data; attach it as a raw view.
+
+    The structure walk already found the pixel data value, so it is never copied or
+    decoded for header-only work: the writer copies it once, into the output. Elements
+    after the pixel data (digital signatures, trailing padding, private groups) are
+    all removed by the profile, so stopping there loses nothing that is kept.
+    """
     try:
-        return pydicom.dcmread(io.BytesIO(buf), force=True)
+        ds = pydicom.dcmread(io.BytesIO(buf), force=True, stop_before_pixels=True)
     except Exception as exc:
         raise WithheldError(
             f"pydicom cannot parse the file ({type(exc).__name__})", reason="unreadable"
         ) from None
+    start, end = structure.pixel_value_start, structure.pixel_value_end
+    if start is not None and end is not None:
+        source = structure.dataset_bytes if structure.deflated else buf
+        implicit, little = ds.original_encoding
+        if implicit is None:
+            implicit, little = structure.implicit, structure.little_endian
+        length = 0xFFFFFFFF if structure.pixel_data_encapsulated else end - start
+        vr = structure.pixel_vr or ("OB" if structure.pixel_data_encapsulated else None)
+        if vr is None:
+            try:
+                vr = "OW" if int(ds.BitsAllocated) > 8 else "OB"
+            except (AttributeError, TypeError, ValueError):
+                vr = "OW"
+        tag = Tag(0x7FE00010)
+        ds._dict[tag] = RawDataElement(
+            tag, vr, length, memoryview(source)[start:end], 0, implicit, little, True, False
+        )
+    return ds
 
 
 def _check_object(ds: Dataset, structure: Structure, report: Report) -> None:
     """Refuse objects we cannot make safe; check native pixel data is whole."""
-    sop_class = str(ds.get("SOPClassUID", "") or "")
+    sop_class = _text(ds, 0x00080016)
     media_class = str(getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", "") or "")
     if DICOMDIR_SOP_CLASS in (sop_class, media_class) or 0x00041220 in ds:
         # A DICOMDIR indexes patients, studies and files by name and ID. The batch code
@@ -241,7 +276,7 @@ def _check_object(ds: Dataset, structure: Structure, report: Report) -> None:
         )
     if not sop_class:
         raise WithheldError("no SOP Class UID: not a storable DICOM object", reason="malformed")
-    if "SOPInstanceUID" not in ds or not str(ds.SOPInstanceUID).strip():
+    if not _text(ds, 0x00080018):
         raise WithheldError("no SOP Instance UID", reason="malformed")
     if "PixelData" not in ds:
         return
@@ -276,6 +311,7 @@ def _check_object(ds: Dataset, structure: Structure, report: Report) -> None:
         )
     if actual > expected + 1:
         # Bytes past the image are not pixels: they could hold anything. Drop them.
+        materialize_pixels(ds)
         ds.PixelData = bytes(ds.PixelData[: expected + (expected & 1)])
         report.notes.append("pixel data trimmed to the size of the described image")
 
@@ -286,6 +322,11 @@ def _output_syntax(structure: Structure) -> str:
     if structure.implicit:
         return IMPLICIT_LE
     return EXPLICIT_LE if structure.little_endian else EXPLICIT_BE
+
+
+def _text(ds: Dataset, tag: int) -> str:
+    """A short text attribute, read without converting the element."""
+    return "\\".join(read_values(ds, tag)).strip()
 
 
 # ---- output ------------------------------------------------------------------------------
@@ -317,11 +358,31 @@ def _set_deid_attributes(
             ):
                 continue
             keys.append(field_name)
-    ds.PatientIdentityRemoved = "YES"
     edition = compile_profile(dpol).edition.split(",")[0]  # "DICOM PS3.15 2026c"
-    ds.DeidentificationMethod = [f"deid {deid.__version__}", f"{edition} E.1-1"[:64]]
-    ds[0x00120064] = DataElement(0x00120064, "SQ", _method_codes(tuple(keys)))
-    ds.LongitudinalTemporalInformationModified = outcome.dates
+    set_value(ds, 0x00120062, "CS", "YES")  # PatientIdentityRemoved
+    set_value(ds, 0x00120063, "LO", [f"deid {deid.__version__}", f"{edition} E.1-1"[:64]])
+    implicit, little = ds.original_encoding
+    if (
+        implicit is None
+        or little is None
+        or not set_raw_sequence(ds, 0x00120064, _method_codes_raw(tuple(keys), implicit, little))
+    ):
+        ds[0x00120064] = DataElement(0x00120064, "SQ", _method_codes(tuple(keys)))
+    set_value(ds, 0x00280303, "CS", outcome.dates)  # LongitudinalTemporalInformationModified
+
+
+@functools.lru_cache(maxsize=256)
+def _method_codes_raw(keys: tuple[str, ...], implicit: bool, little: bool) -> bytes:
+    """The CID 7050 items encoded once per option set and encoding (written as is)."""
+    items = [
+        [
+            (0x00080100, "SH", CID_7050[k][0]),
+            (0x00080102, "SH", "DCM"),
+            (0x00080104, "LO", CID_7050[k][1]),
+        ]
+        for k in keys
+    ]
+    return encode_items(items, implicit, little)
 
 
 @functools.lru_cache(maxsize=64)
@@ -340,16 +401,12 @@ def _method_codes(keys: tuple[str, ...]) -> Sequence:
 
 def _write(ds: Dataset, transfer_syntax: str) -> bytes:
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    meta.MediaStorageSOPClassUID = _text(ds, 0x00080016)
+    meta.MediaStorageSOPInstanceUID = _text(ds, 0x00080018)
     meta.TransferSyntaxUID = transfer_syntax
     meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION
-    ds.file_meta = meta
-    ds.preamble = b"\x00" * 128
-    out = io.BytesIO()
-    ds.save_as(out, enforce_file_format=True)
-    return out.getvalue()
+    return write_part10(ds, meta, transfer_syntax)
 
 
 def _leak_check(data: bytes, ds: Dataset, context: CaseContext, policy: Policy) -> None:
@@ -358,13 +415,15 @@ def _leak_check(data: bytes, ds: Dataset, context: CaseContext, policy: Policy) 
     A cheap, independent second line: if a value learned from this header (or from
     another part of the case) is still in the output, withhold rather than publish.
     """
-    pixel = ds.get("PixelData")
+    pixel = ds._dict.get(0x7FE00010)
+    pixel = getattr(pixel, "value", None)
     hay = data
-    if isinstance(pixel, bytes | bytearray) and len(pixel) > 64:
+    if isinstance(pixel, bytes | bytearray | memoryview) and len(pixel) > 64:
         # Pixel data is normally the last element: slice it off (a memcmp) instead of
         # searching for it (a copy of the whole file per call).
-        if data.endswith(pixel):
-            hay = data[: len(data) - len(pixel)]
+        n = len(pixel)
+        if memoryview(data)[len(data) - n :] == pixel:
+            hay = data[: len(data) - n]
         else:
             hay = data.replace(bytes(pixel), b"")
     hay = hay.lower()

@@ -22,6 +22,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydicom import config
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -33,6 +34,7 @@ from deid.core.context import CaseContext
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report
 from deid.dicom.profile import Action, compile_profile, identifier_tags, keep_public, safe_private
+from deid.dicom.rawvalues import read_values, set_value
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +145,8 @@ class HeaderScrubber:
         return pid or name or f"case:{self.context.case_id}"
 
     def _set_patient_identity(self, ds: Dataset, anchor: str) -> None:
-        ds[PATIENT_NAME] = DataElement(
-            PATIENT_NAME, "PN", self.context.pseudonym("patient", anchor, prefix="PAT")
-        )
-        ds[PATIENT_ID] = DataElement(
-            PATIENT_ID, "LO", self.context.pseudonym("patient-id", anchor, prefix="ID")
-        )
+        set_value(ds, PATIENT_NAME, "PN", self.context.pseudonym("patient", anchor, prefix="PAT"))
+        set_value(ds, PATIENT_ID, "LO", self.context.pseudonym("patient-id", anchor, prefix="ID"))
         self.report.add(Finding("PERSON", "replaced", tag=tag_str(PATIENT_NAME), source="dicom"))
         self.report.add(Finding("MRN", "replaced", tag=tag_str(PATIENT_ID), source="dicom"))
 
@@ -286,16 +284,16 @@ class HeaderScrubber:
             del ds[tag]
             self._finding(tag, vr, "removed", path)
         elif code == "Z":
-            ds[tag] = DataElement(tag, vr, None)
+            self._empty(ds, tag, vr)
             self._finding(tag, vr, "emptied", path)
         elif code == "D":
-            ds[tag] = DataElement(tag, vr, self._dummy(ds, tag, vr))
+            self._replace(ds, tag, vr, self._dummy(ds, tag, vr))
             self._finding(tag, vr, "replaced", path)
         elif code in ("U", "*"):
             if vr == "UI":
                 self._remap(ds, tag, path, registry_ok=False)
             else:
-                ds[tag] = DataElement(tag, vr, None)
+                self._empty(ds, tag, vr)
                 self._finding(tag, vr, "emptied", path)
         elif code == "R":
             self._remap(ds, tag, path, registry_ok=True)
@@ -320,8 +318,7 @@ class HeaderScrubber:
             self._finding(tag, "SQ", "emptied", path)
 
     def _remap(self, ds: Dataset, tag: int, path: str, *, registry_ok: bool) -> None:
-        elem = ds[tag]
-        values = _values(elem.value)
+        values = read_values(ds, tag)
         if not values:
             return
         out = []
@@ -334,7 +331,7 @@ class HeaderScrubber:
                 out.append(self.context.new_uid(uid))
                 changed = True
         if changed:
-            ds[tag] = DataElement(tag, "UI", out if len(out) > 1 else out[0])
+            set_value(ds, tag, "UI", out)
             self.report.add(Finding("DICOM_ATTRIBUTE", "remapped", tag=path, source="dicom"))
 
     def _clean(self, ds: Dataset, tag: int, vr: str, action: Action, path: str) -> None:
@@ -350,12 +347,12 @@ class HeaderScrubber:
             self._cap_age(ds, tag, path)
             return
         if vr in _TEXT_VRS:
-            values = [str(v) for v in _values(ds[tag].value)]
+            values = read_values(ds, tag)
             if any(v.strip() for v in values):
                 self.pending.append(_Pending(ds, tag, vr, values, path))
             return
         if vr == "PN":
-            ds[tag] = DataElement(tag, vr, self._dummy(ds, tag, vr))
+            self._replace(ds, tag, vr, self._dummy(ds, tag, vr))
             self._finding(tag, vr, "replaced", path)
             return
         if vr == "UI":
@@ -369,7 +366,7 @@ class HeaderScrubber:
         log.debug("clean option %s removed bulk element", option)
 
     def _shift_dates(self, ds: Dataset, tag: int, vr: str, path: str) -> None:
-        values = [str(v).strip() for v in _values(ds[tag].value)]
+        values = [v.strip() for v in read_values(ds, tag)]
         if not any(values):
             return
         shifted = [
@@ -377,24 +374,36 @@ class HeaderScrubber:
             for v in values
         ]
         if any(s is None for s in shifted):
-            ds[tag] = DataElement(tag, vr, None)  # unparseable: cannot shift, so empty it
+            set_value(ds, tag, vr, None)  # unparseable: cannot shift, so empty it
             self._finding(tag, vr, "emptied", path)
             return
-        ds[tag] = DataElement(tag, vr, shifted if len(shifted) > 1 else shifted[0])
+        set_value(ds, tag, vr, [s for s in shifted if s is not None])
         self.report.add(Finding("DATE", "shifted", tag=path, source="dicom"))
 
     def _cap_age(self, ds: Dataset, tag: int, path: str) -> None:
-        value = str(ds[tag].value or "").strip()
+        value = "\\".join(read_values(ds, tag)).strip()
         if not value:
             return
         years = _age_years(value)
         if years is None:
-            ds[tag] = DataElement(tag, "AS", None)
+            set_value(ds, tag, "AS", None)
             self._finding(tag, "AS", "emptied", path)
         elif years > 89:
             # HIPAA Safe Harbor: ages over 89 are aggregated into one "90 or older".
-            ds[tag] = DataElement(tag, "AS", "090Y")
+            set_value(ds, tag, "AS", "090Y")
             self.report.add(Finding("AGE", "replaced", tag=path, source="dicom"))
+
+    def _empty(self, ds: Dataset, tag: int, vr: str) -> None:
+        if vr in _NUMERIC_VRS or vr in ("OB", "OW", "UN", "OV"):
+            ds[tag] = DataElement(tag, vr, None, validation_mode=config.IGNORE)
+        else:
+            set_value(ds, tag, vr, None)
+
+    def _replace(self, ds: Dataset, tag: int, vr: str, value: object) -> None:
+        if isinstance(value, str):
+            set_value(ds, tag, vr, value)
+        else:
+            ds[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
 
     def _dummy(self, ds: Dataset, tag: int, vr: str) -> object:
         if vr == "PN":
@@ -424,7 +433,7 @@ class HeaderScrubber:
         if kind is None:
             return
         try:
-            values = [str(v).strip() for v in _values(ds[tag].value)]
+            values = [v.strip() for v in read_values(ds, tag)]
         except Exception:  # an undecodable value: nothing to learn from it
             return
         source = f"dicom:{tag_str(tag)}"
@@ -501,7 +510,7 @@ class HeaderScrubber:
             max_len = limit(p.vr)
             if max_len:
                 cleaned = [c[:max_len] for c in cleaned]
-            p.dataset[p.tag] = DataElement(p.tag, p.vr, cleaned if len(cleaned) > 1 else cleaned[0])
+            set_value(p.dataset, p.tag, p.vr, cleaned)
             self.report.add(Finding("DICOM_ATTRIBUTE", "cleaned", tag=p.path, source="dicom"))
         self.outcome.cleaned_text = True
         self.pending.clear()
@@ -523,13 +532,11 @@ def _decode(value: object) -> str:
 
 
 def _as_text(ds: Dataset, tag: int) -> str:
-    if tag not in ds:
-        return ""
     try:
-        value = ds[tag].value
+        values = read_values(ds, tag)
     except Exception:
         return ""
-    return "\\".join(str(v) for v in _values(value)).strip().rstrip("\x00").strip()
+    return "\\".join(values).strip().rstrip("\x00").strip()
 
 
 def _parse_da(value: str) -> _dt.date | None:

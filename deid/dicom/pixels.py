@@ -164,7 +164,9 @@ def _store(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
         ):
             ds.BitsStored = ds.BitsAllocated
             ds.HighBit = ds.BitsAllocated - 1
-    ds["PixelData"].VR = "OB" if ds.BitsAllocated <= 8 else "OW"
+    pixel_elem = ds["PixelData"]
+    pixel_elem.VR = "OB" if ds.BitsAllocated <= 8 else "OW"
+    pixel_elem.is_undefined_length = False  # native now, no longer encapsulated
     if photometric == "RGB":
         ds.SamplesPerPixel = 3
         ds.PlanarConfiguration = 0

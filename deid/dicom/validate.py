@@ -49,6 +49,12 @@ class Structure:
     pixel_data_encapsulated: bool = False
     pixel_fragments: int = 0
     trailing_padding: bool = False  # (FFFC,FFFC) present at top level
+    # Where the top-level pixel data value lies in the (inflated) dataset bytes, so the
+    # parse can stop before it and the writer copy it without decoding.
+    pixel_value_start: int | None = None
+    pixel_value_end: int | None = None
+    pixel_vr: str | None = None
+    dataset_bytes: bytes | None = None  # the inflated dataset of a deflated file
     elements: int = 0
     top_level_tags: list[int] = field(default_factory=list)
 
@@ -183,6 +189,8 @@ def _check(buf: bytes, pos: int, has_preamble: bool, max_bytes: int) -> Structur
         deflated=deflated,
         dataset_offset=dataset_offset,
     )
+    if deflated:
+        structure.dataset_bytes = data
     walker = _Walker(data, "<" if little else ">", implicit, structure)
     end = walker.walk_dataset(pos, len(data), depth=0, top=True)
     rest = data[end:]
@@ -282,7 +290,10 @@ class _Walker:
             is_sq = vr == b"SQ" or (implicit and _implicit_is_sequence(tag))
             if length == _UNDEFINED:
                 if tag == _PIXEL_DATA and top:
+                    structure.pixel_value_start = pos
+                    structure.pixel_vr = vr.decode("ascii") if vr else None
                     pos = self._walk_fragments(pos, end)
+                    structure.pixel_value_end = pos - 8  # the raw value excludes the delimiter
                 elif is_sq or vr in (b"UN", b""):
                     # Undefined-length UN is a sequence in implicit VR LE (PS3.5 6.2.2).
                     inner_implicit = True if vr == b"UN" else implicit
@@ -297,6 +308,9 @@ class _Walker:
                 raise _Truncated
             if tag == _PIXEL_DATA and top:
                 structure.pixel_data_length = length
+                structure.pixel_value_start = pos
+                structure.pixel_value_end = value_end
+                structure.pixel_vr = vr.decode("ascii") if vr else None
             if is_sq and length:
                 self._walk_sequence(pos, value_end, value_end, depth + 1, implicit)
             pos = value_end
