@@ -60,6 +60,9 @@ class ServerConfig:
     # Upper bound on the library work of one call (also without a client deadline).
     max_call_seconds: float = 300.0
     grace_seconds: float = 30.0
+    # An upload whose next chunk does not arrive within this many seconds is abandoned
+    # (DEADLINE_EXCEEDED, "upload_idle_timeout"): a stalled client cannot hold a slot.
+    upload_idle_seconds: float = 30.0
     # Server-side ceilings applied on top of the policy: clients can lower, not raise.
     max_pixels: int | None = None
     policy_file: str | None = None
@@ -146,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-upload-bytes", type=int)
     p.add_argument("--max-pixels", type=int, help="ceiling for policy image.max_pixels")
     p.add_argument("--max-call-seconds", type=float)
+    p.add_argument("--upload-idle-seconds", type=float, help="abandon an upload stalled this long (default 30)")
     p.add_argument("--grace-seconds", type=float, help="SIGTERM grace period for in-flight calls")
     p.add_argument("--policy", dest="policy_file", help="base policy YAML file")
     p.add_argument("--no-policy-overrides", dest="allow_policy_overrides", action="store_const", const=False,

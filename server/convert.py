@@ -44,9 +44,13 @@ def effective_policy(base: Policy, raw: str, *, allow_overrides: bool) -> Policy
     overrides = parse_overrides(raw)
     if overrides is None:
         return base
-    if not allow_overrides:
-        raise InputError("this server does not accept policy overrides", reason="overrides_disabled")
     merged = base.merged(overrides)
+    if not allow_overrides:
+        # A client that always sends its whole policy (the CLI does) is fine as long as
+        # it asks for nothing different.
+        if merged != base:
+            raise InputError("this server does not accept policy overrides", reason="overrides_disabled")
+        return base
     for section, name in _CEILINGS:
         ceiling = getattr(getattr(base, section), name)
         sec = getattr(merged, section)

@@ -10,6 +10,7 @@ import concurrent.futures as cf
 import functools
 import logging
 import os
+import queue
 import tempfile
 import threading
 import time
@@ -105,6 +106,62 @@ class _Upload:
         return bytes(self._buf)
 
 
+_END = object()
+
+
+def _paced(requests: Iterator[Any], idle_s: float, deadline_ts: float) -> Iterator[Any]:
+    """The request stream, but giving up when a chunk is late or the deadline passes.
+
+    gRPC's request iterator blocks without a time-out, so a reader thread pumps it into a
+    small bounded queue (flow control still applies) and this generator waits on the
+    queue. When we give up, the handler ends the call, gRPC cancels the stream and the
+    reader thread finishes.
+    """
+    q: queue.Queue[Any] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def pump() -> None:
+        item: Any = _END
+        try:
+            for msg in requests:
+                while not stop.is_set():
+                    try:
+                        q.put(msg, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer
+            item = exc
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    threading.Thread(target=pump, name="upload-reader", daemon=True).start()
+    try:
+        while True:
+            wait = min(idle_s, deadline_ts - time.time())
+            if wait <= 0:
+                raise DeadlineExceeded("the upload did not finish before the deadline", reason="deadline_exceeded")
+            try:
+                item = q.get(timeout=wait)
+            except queue.Empty:
+                raise DeadlineExceeded(
+                    f"no data for {idle_s:.0f} s: upload abandoned", reason="upload_idle_timeout"
+                ) from None
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
 def _unlink(path: str) -> None:
     try:
         os.unlink(path)
@@ -153,9 +210,11 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
             raise DeadlineExceeded("the work did not finish before the deadline", reason="deadline_exceeded")
         return future.result()
 
-    def _receive(self, requests: Iterator[Any], stack: ExitStack, *, case: bool) -> tuple[Any, list[Any]]:
+    def _receive(self, requests: Iterator[Any], stack: ExitStack, deadline_ts: float, *,
+                 case: bool) -> tuple[Any, list[Any]]:
         """Read a chunk stream: (first message's metadata, list of (part or None, _Upload))."""
         first_field = "metadata"
+        requests = _paced(requests, self.cfg.upload_idle_seconds, deadline_ts)
         first = next(requests, None)
         if first is None:
             raise InputError("empty request stream", reason="malformed_stream")
@@ -225,11 +284,11 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
         with ExitStack() as stack:
             # Admission before the upload: bounds the uploads held at once.
             slot = stack.enter_context(self.pools.files.admit())
-            meta, uploads = self._receive(requests, stack, case=False)
+            deadline_ts = self._deadline(context)  # covers the upload and the work
+            meta, uploads = self._receive(requests, stack, deadline_ts, case=False)
             if not uploads or uploads[0][1].size == 0:
                 raise InputError("no file data in the stream", reason="empty_input")
             policy = self._policy(meta.policy)
-            deadline_ts = self._deadline(context)
             source = uploads[0][1].source()
             if kind == "image":
                 future = slot.submit(work.scrub_image, source, policy, meta.case_id, meta.output_format, deadline_ts)
@@ -248,14 +307,14 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
         self._check_ready()
         with ExitStack() as stack:
             slot = stack.enter_context(self.pools.files.admit())
-            meta, uploads = self._receive(request_iterator, stack, case=True)
+            deadline_ts = self._deadline(context)
+            meta, uploads = self._receive(request_iterator, stack, deadline_ts, case=True)
             if not uploads:
                 raise InputError("a case needs at least one part", reason="empty_input")
             ids = [p.id for p, _ in uploads]
             if len(set(ids)) != len(ids):
                 raise InputError("part ids must be unique within a case", reason="malformed_stream")
             policy = self._policy(meta.policy)
-            deadline_ts = self._deadline(context)
             parts = [(_PART_KINDS.get(p.kind, ""), up.source()) for p, up in uploads]
             future = slot.submit(work.scrub_case, parts, policy, meta.case_id, deadline_ts)
             out = self._wait(future, context, deadline_ts)

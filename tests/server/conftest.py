@@ -50,6 +50,7 @@ def server(server_logs: _Collect, tmp_path_factory: pytest.TempPathFactory) -> I
         max_upload_bytes=8 * 1024 * KiB,
         spool_bytes=128 * KiB,  # spool uploads and outputs to files above this: exercised
         grace_seconds=5,
+        upload_idle_seconds=3,
         temp_dir=str(tmp_path_factory.mktemp("server-tmp")),
         log_level="DEBUG",
     )

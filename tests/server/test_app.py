@@ -32,12 +32,15 @@ def _settled(server, timeout: float = 15.0) -> None:
     """Wait until no call holds a lane slot and the private temp folder is empty."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if server.pools.text.in_flight == 0 and server.pools.files.in_flight == 0 and not os.listdir(server.temp_dir):
+        readers = [t for t in threading.enumerate() if t.name == "upload-reader"]
+        if (server.pools.text.in_flight == 0 and server.pools.files.in_flight == 0
+                and not os.listdir(server.temp_dir) and not readers):
             return
         time.sleep(0.1)
     raise AssertionError(
         f"server did not settle: text={server.pools.text.in_flight} files={server.pools.files.in_flight} "
-        f"temp={len(os.listdir(server.temp_dir))}"
+        f"temp={len(os.listdir(server.temp_dir))} "
+        f"readers={sum(t.name == 'upload-reader' for t in threading.enumerate())}"
     )
 
 
@@ -174,6 +177,23 @@ def test_client_disconnect_mid_stream(server, address, client, stubs_pb2):
         with pytest.raises(grpc.RpcError) as err:
             list(call)
         assert err.value.code() == grpc.StatusCode.CANCELLED
+    _assert_healthy(server, address, client)
+
+
+def test_stalled_upload_is_abandoned(server, address, client, stubs_pb2):
+    ch, pb2, stub = _file_stub(address, stubs_pb2)
+    gate = threading.Event()
+
+    def reqs():
+        yield pb2.FileRequest(metadata=pb2.FileMetadata(), data=b"\1" * 1000)
+        gate.wait(60)  # the client stalls (no deadline set)
+
+    with ch:
+        try:
+            code, reason = _status(lambda: list(stub.ScrubImage(reqs(), metadata=AUTH)))
+        finally:
+            gate.set()
+    assert (code, reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, "upload_idle_timeout")
     _assert_healthy(server, address, client)
 
 

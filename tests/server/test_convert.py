@@ -53,5 +53,9 @@ def test_bad_overrides(raw):
 
 def test_overrides_can_be_disabled():
     with pytest.raises(InputError) as err:
-        effective_policy(Policy(), '{"text": {"operator": "tag"}}', allow_overrides=False)
+        effective_policy(Policy(), '{"text": {"operator": "surrogate"}}', allow_overrides=False)
     assert err.value.reason == "overrides_disabled"
+    # Sending the server's own policy back changes nothing and is accepted.
+    import json
+
+    assert effective_policy(Policy(), json.dumps(Policy().to_dict()), allow_overrides=False) == Policy()
