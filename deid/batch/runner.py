@@ -307,8 +307,9 @@ def run_batch(
             summary.seconds = time.perf_counter() - t0
             return summary
 
-        if opts.resume:
-            remove_temp_files(out_root)
+        remove_temp_files(out_root)
+        if not opts.resume:
+            _clear_previous_run(out_root, manifest_path)
         out_root.mkdir(parents=True, exist_ok=True)
         writer = ManifestWriter(manifest_path)
         writer.append(static_entries)
@@ -389,6 +390,33 @@ def run_batch(
         return summary
     finally:
         source.close()
+
+
+def _clear_previous_run(out_root: Path, manifest_path: Path) -> None:
+    """A run without --resume starts over: the outputs an earlier run recorded in this
+    destination are removed (with another key they would sit beside the new ones under
+    other names). Only files named by the old manifest are touched."""
+    previous = read_manifest(manifest_path)
+    if not previous:
+        return
+    removed = 0
+    for entry in previous.values():
+        if not entry.output:
+            continue
+        try:
+            case_dir, name = entry.output.split("/", 1)
+            path = out_root / check_output_name(case_dir) / check_output_name(name)
+        except (ValueError, InputError):
+            continue
+        if path.is_file():
+            path.unlink()
+            removed += 1
+        try:
+            path.parent.rmdir()
+        except OSError:
+            pass  # not empty (or gone): leave it
+    manifest_path.unlink()
+    log.info("removed %d outputs of an earlier run (no --resume)", removed)
 
 
 def _sniff(source: Source, rel: str) -> str:

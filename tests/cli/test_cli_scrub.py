@@ -169,3 +169,14 @@ def test_single_case_shares_one_deny_list(tmp_path: Path, key_env: str, capsys):
     assert rc == EXIT_OK and s["cases"] == 1 and s["scrubbed"] == 2
     outs = list((tmp_path / "out").glob("case-*/*.txt"))
     assert len(outs) == 2 and len({p.parent for p in outs}) == 1
+
+
+def test_a_new_run_without_resume_replaces_the_previous_one(tmp_path: Path, no_key_env: None, capsys):
+    src = make_text_cases(tmp_path / "src", 2)
+    out = tmp_path / "out"
+    for _ in range(2):  # ephemeral keys: other names each time
+        rc, _s = _run(capsys, str(src), str(out), "--ephemeral-key")
+        assert rc == EXIT_OK
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    manifest = read_manifest(out / "manifest.jsonl")
+    assert files == sorted([e["output"] for e in manifest] + ["manifest.jsonl"])
