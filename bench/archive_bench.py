@@ -100,6 +100,8 @@ def run(src: Path, dst: Path, **kw: object) -> tuple[float, float, dict]:
     marks: list[tuple[float, int]] = []
 
     def progress(_what: str, _done: int, _total: int, outcome: object) -> None:
+        if outcome is None:  # the "start" call
+            return
         marks.append((time.perf_counter(), len(outcome.entries)))  # type: ignore[attr-defined]
 
     t0 = time.perf_counter()
