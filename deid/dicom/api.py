@@ -169,8 +169,8 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
 
     _set_deid_attributes(ds, policy, outcome, pixels_cleaned, faces_cleaned)
     report.notes.extend(outcome.notes)
-    data = _write(ds, transfer_syntax)
-    _leak_check(data, ds, context, policy)
+    data, pixel_span = _write(ds, transfer_syntax)
+    _leak_check(data, ds, context, policy, pixel_span)
     t_end = time.perf_counter()
     report.timings.update(
         {
@@ -399,7 +399,7 @@ def _method_codes(keys: tuple[str, ...]) -> Sequence:
     return Sequence(items)
 
 
-def _write(ds: Dataset, transfer_syntax: str) -> bytes:
+def _write(ds: Dataset, transfer_syntax: str) -> tuple[bytes, tuple[int, int] | None]:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = _text(ds, 0x00080016)
     meta.MediaStorageSOPInstanceUID = _text(ds, 0x00080018)
@@ -409,22 +409,25 @@ def _write(ds: Dataset, transfer_syntax: str) -> bytes:
     return write_part10(ds, meta, transfer_syntax)
 
 
-def _leak_check(data: bytes, ds: Dataset, context: CaseContext, policy: Policy) -> None:
+def _leak_check(
+    data: bytes,
+    ds: Dataset,
+    context: CaseContext,
+    policy: Policy,
+    pixel_span: tuple[int, int] | None = None,
+) -> None:
     """Search the written file, pixel data excepted, for the identifiers learned.
 
     A cheap, independent second line: if a value learned from this header (or from
     another part of the case) is still in the output, withhold rather than publish.
     """
-    pixel = ds._dict.get(0x7FE00010)
-    pixel = getattr(pixel, "value", None)
-    hay = data
-    if isinstance(pixel, bytes | bytearray | memoryview) and len(pixel) > 64:
-        # Pixel data is normally the last element: slice it off (a memcmp) instead of
-        # searching for it (a copy of the whole file per call).
-        n = len(pixel)
-        if memoryview(data)[len(data) - n :] == pixel:
-            hay = data[: len(data) - n]
-        else:
+    if pixel_span is not None:
+        hay = data[: pixel_span[0]] + data[pixel_span[1] :]
+    else:
+        elem = ds._dict.get(0x7FE00010)
+        pixel = getattr(elem, "value", None)
+        hay = data
+        if isinstance(pixel, bytes | bytearray | memoryview) and len(pixel) > 64:
             hay = data.replace(bytes(pixel), b"")
     hay = hay.lower()
     for ident in context.identifiers:

@@ -92,15 +92,20 @@ def set_value(ds: Dataset, tag: int, vr: str, values: list[str] | str | None) ->
     )
 
 
-def encode_element(tag: int, vr: str, value: bytes, implicit: bool, little: bool) -> bytes:
-    """One element's bytes (tag, VR, length, value) in the given encoding."""
+def encode_header(tag: int, vr: str, length: int, implicit: bool, little: bool) -> bytes:
+    """An element header (tag, VR, length) in the given encoding (PS3.5 7.1)."""
     e = "<" if little else ">"
     group, elem = tag >> 16, tag & 0xFFFF
     if implicit:
-        return struct.pack(e + "HHI", group, elem, len(value)) + value
+        return struct.pack(e + "HHI", group, elem, length)
     if vr in _LONG_VRS:
-        return struct.pack(e + "HH2s2xI", group, elem, vr.encode(), len(value)) + value
-    return struct.pack(e + "HH2sH", group, elem, vr.encode(), len(value)) + value
+        return struct.pack(e + "HH2s2xI", group, elem, vr.encode(), length)
+    return struct.pack(e + "HH2sH", group, elem, vr.encode(), length)
+
+
+def encode_element(tag: int, vr: str, value: bytes, implicit: bool, little: bool) -> bytes:
+    """One element's bytes (tag, VR, length, value) in the given encoding."""
+    return encode_header(tag, vr, len(value), implicit, little) + value
 
 
 def encode_items(items: list[list[tuple[int, str, str]]], implicit: bool, little: bool) -> bytes:

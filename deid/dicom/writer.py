@@ -19,7 +19,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 
-from deid.dicom.rawvalues import encode_element, materialize_pixels
+from deid.dicom.rawvalues import encode_element, encode_header, materialize_pixels
 from deid.dicom.validate import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
 
 _UNDEFINED = 0xFFFFFFFF
@@ -50,12 +50,18 @@ def encode_file_meta(
     return encode_element(0x00020000, "UL", struct.pack("<I", len(body)), False, True) + body
 
 
-def write_part10(ds: Dataset, meta: FileMetaDataset, transfer_syntax: str) -> bytes:
-    """Zeroed preamble, "DICM", file meta, dataset in ``transfer_syntax``."""
+def write_part10(
+    ds: Dataset, meta: FileMetaDataset, transfer_syntax: str
+) -> tuple[bytes, tuple[int, int] | None]:
+    """Zeroed preamble, "DICM", file meta, dataset in ``transfer_syntax``.
+
+    Also returns where the top-level pixel data value lies in the output (start, end),
+    when this writer placed it, so the leak check can skip it without searching.
+    """
     implicit = transfer_syntax == IMPLICIT_LE
     little = transfer_syntax != EXPLICIT_BE
     if transfer_syntax == DEFLATED_LE or ds.original_encoding != (implicit, little):
-        return _write_with_pydicom(ds, meta)
+        return _write_with_pydicom(ds, meta), None
     parts = [
         b"\x00" * 128,
         b"DICM",
@@ -73,6 +79,8 @@ def write_part10(ds: Dataset, meta: FileMetaDataset, transfer_syntax: str) -> by
     converted.is_implicit_VR = implicit
     encodings = ds._character_set
     elements = ds._dict
+    offset = sum(len(p) for p in parts)
+    pixel_span: tuple[int, int] | None = None
     for tag in sorted(elements):
         elem = elements[tag]
         if (
@@ -84,30 +92,36 @@ def write_part10(ds: Dataset, meta: FileMetaDataset, transfer_syntax: str) -> by
         ):
             value = elem.value or b""
             if elem.length == _UNDEFINED:
-                group, number = tag >> 16, tag & 0xFFFF
-                if implicit:
-                    parts.append(struct.pack(e + "HHI", group, number, _UNDEFINED))
-                elif elem.VR in _LONG_VRS:
-                    parts.append(
-                        struct.pack(e + "HH2s2xI", group, number, elem.VR.encode(), _UNDEFINED)
-                    )
-                else:
-                    return _write_with_pydicom(ds, meta)
+                if not implicit and elem.VR not in _LONG_VRS:
+                    return _write_with_pydicom(ds, meta), None
+                parts.append(encode_header(tag, elem.VR or "UN", _UNDEFINED, implicit, little))
+                offset += len(parts[-1])
+                if tag == 0x7FE00010:
+                    pixel_span = (offset, offset + len(value))
                 parts.append(value)
                 parts.append(struct.pack(e + "HHI", 0xFFFE, 0xE0DD, 0))
+                offset += len(value) + 8
             else:
                 if len(value) & 1:
-                    return _write_with_pydicom(ds, meta)
+                    return _write_with_pydicom(ds, meta), None
                 if not implicit and elem.VR not in _LONG_VRS and len(value) > 0xFFFF:
-                    return _write_with_pydicom(ds, meta)
-                parts.append(encode_element(tag, elem.VR or "UN", value, implicit, little))
+                    return _write_with_pydicom(ds, meta), None
+                encoded_header = encode_header(tag, elem.VR or "UN", len(value), implicit, little)
+                parts.append(encoded_header)
+                offset += len(encoded_header)
+                if tag == 0x7FE00010:
+                    pixel_span = (offset, offset + len(value))
+                parts.append(value)
+                offset += len(value)
             continue
         # A converted element: pydicom encodes it (charset, numbers, sequences).
         item = ds[tag]
         start = converted.tell()
         write_data_element(converted, item, encodings)
-        parts.append(converted.getvalue()[start:])
-    return b"".join(parts)
+        chunk = converted.getvalue()[start:]
+        parts.append(chunk)
+        offset += len(chunk)
+    return b"".join(parts), pixel_span
 
 
 def _write_with_pydicom(ds: Dataset, meta: FileMetaDataset) -> bytes:
