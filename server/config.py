@@ -23,10 +23,23 @@ MiB = 1024 * 1024
 TOKENS_ENV_VAR = "DEID_SERVER_TOKENS"  # comma-separated bearer tokens
 
 
+def _cpus() -> int:
+    # The CPUs this process may run on (a cpuset in a container), not the host's count.
+    # A CFS quota (docker --cpus) is not visible here: set the worker counts explicitly.
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 2
+
+
+def _default_text_workers() -> int:
+    # Text calls get their own workers so that a burst of slow image calls never makes
+    # text wait: a quarter of the cores (at least one); the rest take files.
+    return max(1, _cpus() // 4)
+
+
 def _default_file_workers() -> int:
-    # Text calls get their own worker so that a burst of slow image calls never makes
-    # text wait; the rest of the cores take files.
-    return max(1, (os.cpu_count() or 2) - 1)
+    return max(1, _cpus() - _default_text_workers())
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,7 @@ class ServerConfig:
     # container probes that should not need TLS material (e.g. "127.0.0.1:50052").
     health_address: str | None = None
     # Worker processes: one lane for ScrubText, one for files (image, DICOM, case).
-    text_workers: int = 1
+    text_workers: int = field(default_factory=_default_text_workers)
     file_workers: int = field(default_factory=_default_file_workers)
     # Calls admitted per worker (running + waiting); beyond it: RESOURCE_EXHAUSTED.
     # Small on purpose: a deep queue only turns overload into latency.
@@ -138,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", help="listen address host:port (default 127.0.0.1:50051)")
     p.add_argument("--port", type=int, help="shorthand for --address 127.0.0.1:PORT")
     p.add_argument("--health-address", help="extra plain-text loopback port for health checks only")
-    p.add_argument("--text-workers", type=int, help="worker processes for ScrubText (default 1)")
-    p.add_argument("--file-workers", type=int, help="worker processes for images, DICOM, cases")
+    p.add_argument("--text-workers", type=int, help="worker processes for ScrubText (default: cores/4, at least 1)")
+    p.add_argument("--file-workers", type=int, help="worker processes for images, DICOM, cases (default: the other cores)")
     p.add_argument("--queue-per-worker", type=int, help="sets both --text-queue-per-worker and --file-queue-per-worker")
     p.add_argument("--text-queue-per-worker", type=int, help="text calls admitted per worker (default 2)")
     p.add_argument("--file-queue-per-worker", type=int, help="file calls admitted per worker (default 2)")

@@ -14,9 +14,18 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_helpers import ROOT, TOKEN, clinical_text, env_without_keys, free_port
+from grpc_helpers import (
+    ROOT,
+    TOKEN,
+    clinical_text,
+    dicom_bytes,
+    env_without_keys,
+    free_port,
+    module_available,
+    png_bytes,
+)
 
-from deid.client import DeidClient
+from deid.client import CaseInput, DeidClient
 
 pytestmark = pytest.mark.timeout(300)
 AUTH = (("authorization", f"Bearer {TOKEN}"),)
@@ -287,6 +296,16 @@ def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
             from server.health_probe import main as probe
 
             assert probe(["--address", f"127.0.0.1:{health_port}"]) == 0
+            # Every RPC once with planted values (the whole log is searched below).
+            with DeidClient(address, token=TOKEN, timeout=120) as c:
+                planted_doc = dicom_bytes(name="Marchbanks^Quentin", patient_id="PID31415926")
+                if module_available("deid.dicom"):
+                    c.scrub_dicom(planted_doc.data)
+                if module_available("deid.image"):
+                    c.scrub_image(png_bytes(label="Quentin Marchbanks PID31415926"))
+                if module_available("deid.case"):
+                    c.scrub_case([CaseInput("Quentin Marchbanks was seen.", kind="text"),
+                                  CaseInput(planted_doc.data, kind="dicom")])
             name = "Quentin Marchbanks-Oyelaran"
             text = clinical_text(name=name, words=12_000)  # over a second of work each
             results: list[object] = []
@@ -318,7 +337,7 @@ def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
     assert "method=/deid.v1.Deid/ScrubText status=OK" in logs
     # The calls really were in flight: they finished after the signal arrived.
     assert logs.index("received SIGTERM") < logs.rindex("method=/deid.v1.Deid/ScrubText status=OK")
-    assert "Marchbanks" not in logs and "Quentin" not in logs
+    assert "Marchbanks" not in logs and "Quentin" not in logs and "31415926" not in logs
     # The private temp folder is gone.
     assert "shutting down" in logs and "stopped" in logs
 
