@@ -180,3 +180,11 @@ def test_a_new_run_without_resume_replaces_the_previous_one(tmp_path: Path, no_k
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     manifest = read_manifest(out / "manifest.jsonl")
     assert files == sorted([e["output"] for e in manifest] + ["manifest.jsonl"])
+
+
+def test_serve_forwards_its_arguments_to_the_server(no_key_env: None, capsys):
+    pytest.importorskip("server.__main__")
+    with pytest.raises(SystemExit) as err:
+        main(["serve", "--help"])
+    assert err.value.code == 0
+    assert main(["serve", "--address", "127.0.0.1:0"]) == EXIT_USAGE  # no key: refused
