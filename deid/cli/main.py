@@ -52,7 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("scrub", help="scrub a file, a folder of cases or an archive", allow_abbrev=False)
+    s = sub.add_parser(
+        "scrub", help="scrub a file, a folder of cases or an archive", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "key: --key-file FILE, or $DEID_KEY / $DEID_KEY_FILE (never on the command line);\n"
+            "     without one the command refuses to run unless --ephemeral-key is given.\n"
+            "DST/manifest.jsonl maps inputs to outputs: an operator record, never publish it.\n"
+            "exit codes: 0 all scrubbed, 1 error, 2 usage/config (e.g. no key),\n"
+            "            3 completed with withheld inputs (see the manifest)."
+        ),
+    )
     s.add_argument("src", help="file, folder of cases (one sub-folder per case), .zip, .tar or .tar.gz")
     s.add_argument("dst", help="output folder, or a .zip / .tar / .tar.gz to create")
     s.add_argument("--key-file", metavar="FILE", help="file holding the secret pseudonymisation key")
