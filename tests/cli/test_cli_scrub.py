@@ -188,3 +188,29 @@ def test_serve_forwards_its_arguments_to_the_server(no_key_env: None, capsys):
         main(["serve", "--help"])
     assert err.value.code == 0
     assert main(["serve", "--address", "127.0.0.1:0"]) == EXIT_USAGE  # no key: refused
+
+
+def test_sample_cases_leave_no_phi_in_logs_manifest_reasons_or_report(tmp_path: Path, key_env: str, capsys, caplog):
+    import re
+    import shutil
+
+    caplog.set_level(logging.DEBUG)
+    repo = Path(__file__).resolve().parents[2]
+    src = tmp_path / "src"
+    for case in ("case_01_ultrasound", "case_04_wound_photo"):
+        shutil.copytree(repo / "sample_cases" / case, src / case)
+    out = tmp_path / "out"
+    rc, summary = _run(capsys, str(src), str(out), "--report", str(tmp_path / "review.html"))
+    assert rc == EXIT_OK, summary
+    manifest = read_manifest(out / "manifest.jsonl")
+    assert {e["kind"] for e in manifest} == {"dicom", "image", "text"}
+    page = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", (tmp_path / "review.html").read_text())
+    captured = capsys.readouterr()
+    blob = "\n".join([caplog.text, captured.out, captured.err, json.dumps(summary), page,
+                      json.dumps([(e["reason"], e["output"], e["findings"]) for e in manifest])]).lower()
+    for value in ("martha", "4471923", "okafor", "brigid", "555-0142", "birch lane", "19610304"):
+        assert value not in blob
+    for e in manifest:  # and none in the outputs' bytes either
+        data = (out / e["output"]).read_bytes().lower()
+        for value in (b"martha", b"4471923", b"okafor", b"brigid"):
+            assert value not in data
