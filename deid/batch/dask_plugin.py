@@ -12,7 +12,10 @@ class WarmEngines(WorkerPlugin):
 
     idempotent = True
 
+    def __init__(self, policy_data: dict[str, Any] | None = None) -> None:
+        self.policy_data = policy_data
+
     def setup(self, worker: Any) -> None:
         from deid.batch.worker import warm_engines
 
-        warm_engines()
+        warm_engines(self.policy_data)

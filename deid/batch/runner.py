@@ -140,8 +140,8 @@ def case_dirs(cases: list[CaseSpec], key: bytes) -> dict[str, str]:
 class _InlineExecutor:
     """Runs tasks in this process (``--workers 1``): no pickling, engines warmed once."""
 
-    def __init__(self) -> None:
-        warm_engines()
+    def __init__(self, policy_data: dict[str, Any]) -> None:
+        warm_engines(policy_data)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
         fut: cf.Future[Any] = cf.Future()
@@ -164,8 +164,9 @@ _ONE_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 class _PoolExecutor:
     """A process pool; each worker warms the engines once (initializer)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, policy_data: dict[str, Any] | None = None) -> None:
         self.workers = workers
+        self.policy_data = policy_data
         self._new()
 
     def _new(self) -> None:
@@ -176,7 +177,8 @@ class _PoolExecutor:
             os.environ.setdefault(var, "1")
         # spawn: the parent may run threads (progress bar), and fork + threads can deadlock.
         ctx = multiprocessing.get_context("spawn")
-        self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_engines)
+        self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_engines,
+                                            initargs=(self.policy_data,))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
         try:
@@ -204,13 +206,13 @@ class _ThreadExecutor(_PoolExecutor):
 class _DaskExecutor:
     """An existing dask.distributed cluster. Workers warm engines once (a WorkerPlugin)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, policy_data: dict[str, Any]) -> None:
         from distributed import Client
 
         from deid.batch.dask_plugin import WarmEngines
 
         self.client = Client(address)
-        self.client.register_plugin(WarmEngines(), name="deid-warm-engines")
+        self.client.register_plugin(WarmEngines(policy_data), name="deid-warm-engines")
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False)
@@ -226,13 +228,14 @@ class _DaskExecutor:
 
 
 def _make_executor(opts: BatchOptions) -> Any:
+    policy_data = opts.policy.to_dict()
     if opts.server:  # the server does the work; threads only keep it busy
         return _ThreadExecutor(max(1, opts.workers))
     if opts.dask:
-        return _DaskExecutor(opts.dask)
+        return _DaskExecutor(opts.dask, policy_data)
     if opts.workers <= 1:
-        return _InlineExecutor()
-    return _PoolExecutor(opts.workers)
+        return _InlineExecutor(policy_data)
+    return _PoolExecutor(opts.workers, policy_data)
 
 
 def _read_case(source: Source, case: CaseSpec) -> tuple[list[tuple[str, bytes]], list[Entry]]:

@@ -21,17 +21,28 @@ log = logging.getLogger(__name__)
 _WARM = False
 
 
-def warm_engines() -> None:
-    """Load the NLP, OCR and face engines once in this process (pool initializer)."""
+def warm_engines(policy_data: dict[str, Any] | None = None) -> None:
+    """Load the NLP, OCR and face engines the policy names, once in this process."""
     global _WARM
     if _WARM:
         return
     _WARM = True
-    for module in ("deid.text", "deid.image"):
-        try:
-            import importlib
+    from deid.core.policy import Policy
 
-            importlib.import_module(module).warm_up()
+    policy = Policy.from_dict(policy_data)
+    steps: list[tuple[str, Any]] = []
+    try:
+        import deid.text
+
+        steps.append(("deid.text", deid.text.warm_up))
+        import deid.image
+
+        steps.append(("deid.image", lambda: deid.image.warm_up(policy)))
+    except Exception as exc:  # noqa: BLE001 - a missing engine withholds parts later
+        log.warning("could not import an engine module (%s); its parts will be withheld", reason_of(exc))
+    for module, warm in steps:
+        try:
+            warm()
         except Exception as exc:  # noqa: BLE001 - a missing engine withholds parts later
             log.warning("could not warm %s (%s); its parts will be withheld", module, reason_of(exc))
 
@@ -105,7 +116,7 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
 
     if task.server:
         return _remote_case(task, policy_data)
-    warm_engines()
+    warm_engines(policy_data)
     t0 = time.perf_counter()
     policy = Policy.from_dict(policy_data)
     context = CaseContext(key, case_id=task.case_dir)
