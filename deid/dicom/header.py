@@ -99,6 +99,10 @@ _TEXT_CACHE: weakref.WeakKeyDictionary[CaseContext, dict[tuple[str, int], str]] 
 )
 
 
+# (tag, raw value) pairs already learned into a context's deny-list.
+_LEARNED: weakref.WeakKeyDictionary[CaseContext, set[tuple[int, bytes]]] = weakref.WeakKeyDictionary()
+
+
 def tag_str(tag: int) -> str:
     return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
 
@@ -116,6 +120,7 @@ class HeaderScrubber:
         self.ident_tags = identifier_tags()
         self.safe_private = safe_private() if policy.dicom.retain_safe_private else frozenset()
         self.pending: list[_Pending] = []
+        self._learned = _LEARNED.setdefault(context, set())
         self.outcome = HeaderOutcome()
         self._shift = 0
         if policy.dicom.retain_longitudinal_full_dates:
@@ -432,6 +437,14 @@ class HeaderScrubber:
         kind = "PERSON" if vr == "PN" else self.ident_tags.get(tag)
         if kind is None:
             return
+        elem = ds._dict.get(tag)
+        raw = elem.value if isinstance(elem, RawDataElement) else None
+        if isinstance(raw, bytes):
+            # A series repeats the same identifiers in every file: learn each once.
+            key = (tag, raw)
+            if key in self._learned:
+                return
+            self._learned.add(key)
         try:
             values = [v.strip() for v in read_values(ds, tag)]
         except Exception:  # an undecodable value: nothing to learn from it

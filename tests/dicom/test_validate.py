@@ -97,3 +97,69 @@ def test_every_error_is_a_deid_error(header_policy, context):
             scrub_dicom(src[:cut], header_policy, context)
         except DeidError:
             pass
+
+
+def test_un_encoded_elements(header_policy, context):
+    import io
+
+    import pydicom
+
+    from .dicom_synth import leaks
+
+    src = build("CT")
+    # Re-encode identifying public elements as UN (as a converter without a dictionary
+    # would): the profile must still recognise them by tag.
+    for head in (b"\x10\x00\x10\x00PN", b"\x08\x00\x80\x00LO", b"\x08\x00\x30\x10LO"):
+        pos = src.index(head)
+        (length,) = struct.unpack_from("<H", src, pos + 6)
+        src = src[:pos] + head[:4] + b"UN\x00\x00" + struct.pack("<I", length) + src[pos + 8 :]
+    assert pydicom.dcmread(io.BytesIO(src)).PatientName  # still readable
+    result = scrub_dicom(src, header_policy, context)
+    assert leaks(result.data) == []
+
+
+def test_encapsulated_document_withheld(header_policy, context):
+    import io
+
+    import pydicom
+
+    ds = pydicom.dcmread(io.BytesIO(build("OT")))
+    ds.EncapsulatedDocument = b"%PDF-1.4 Zanzibarova report " + b" " * 3
+    out = io.BytesIO()
+    ds.save_as(out)
+    _fails(out.getvalue(), header_policy, context, WithheldError, "encapsulated_document")
+
+
+def test_uid_with_trailing_null_and_multivalued_names(header_policy, context):
+    import io
+
+    import pydicom
+
+    from .dicom_synth import leaks
+
+    a = scrub_dicom(build("CT"), header_policy, context)
+    ds = pydicom.dcmread(io.BytesIO(build("CT")))
+    ds.StudyInstanceUID = PLANTED["uid_root"] + ".1\x00"
+    ds.OtherPatientNames = ["Zanzibarova^Q", "Quenthorpe^Zed"]
+    out = io.BytesIO()
+    ds.save_as(out)
+    b = scrub_dicom(out.getvalue(), header_policy, context)
+    assert a.study_instance_uid == b.study_instance_uid
+    assert leaks(b.data) == []
+
+
+def test_undecodable_pixels_withheld(context):
+    import io
+
+    import pydicom
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEGBaseline8Bit
+
+    ds = pydicom.dcmread(io.BytesIO(build("OT", rows=64, columns=64)))
+    ds.PixelData = encapsulate([b"\xff\xd8\xff\xe0 this is not a jpeg stream at all" + b"\x00" * 7])
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    out = io.BytesIO()
+    ds.save_as(out)
+    err = _fails(out.getvalue(), Policy(), context, WithheldError)
+    assert err.reason in ("undecodable_pixels", "engine_unavailable")
