@@ -245,6 +245,30 @@ class Gen:
             x += hw + rng.randint(40, 140)
         return s
 
+    def big_photo(self) -> Sample:
+        """A 12 MP photo: a wristband photo scaled up 3.3x, with a smaller text label
+        and a face photo pasted in (boxes scaled with it)."""
+        import cv2
+
+        wb = self.wristband()
+        k = 4000 / wb.image.shape[1]
+        img = cv2.resize(wb.image, (4000, 3000), interpolation=cv2.INTER_CUBIC)
+        s = Sample("big_photo", img, "phi", wb.patient)
+        for t in wb.texts:
+            x, y, w, h = t.box
+            s.texts.append(PlantedText((int(x * k), int(y * k), int(w * k), int(h * k)), t.text, t.phi, t.name))
+        fp = self.face_photo([32, 40, 80, 160], h=1000, w=1400)
+        img[1900:2900, 2500:3900] = fp.image
+        for f in fp.faces:
+            x, y, w, h = f.box
+            s.faces.append(PlantedFace((x + 2500, y + 1900, w, h), f.size))
+        pil = Image.fromarray(img)
+        label = f"{s.patient.title()} {self.date()}"
+        box = draw(pil, (600, 300), label, _font(self.rng, 14), (30, 30, 30))
+        s.texts.append(PlantedText(box, label, True, False))
+        s.image = np.array(pil)
+        return s
+
     def plain_photo(self) -> Sample:
         return Sample("plain_photo", self.skin(900, 1200), "phi", self.person())
 
@@ -265,4 +289,6 @@ def dataset(seed: int = 7, scale: int = 1) -> list[Sample]:
         out.append(g.face_photo([44, 56, 80, 120, 200]))
     for _ in range(5 * scale):
         out.append(g.plain_photo())
+    for _ in range(2 * scale):
+        out.append(g.big_photo())
     return out

@@ -160,3 +160,14 @@ def test_no_planted_value_in_logs_or_report(engines, policy, context, caplog):
         res = scrub_image(synth.encode(np.array(img), "PNG"), policy, context)
     blob = (caplog.text + repr(res.report.to_dict())).upper()
     assert "VANDERSLOOT" not in blob and "IMOGEN" not in blob
+
+
+def test_small_text_in_large_photo_found_in_tiles(engines, policy, context, read_text):
+    # 2400x1800: the detector runs on tiles around text candidates at the full 10 px scale.
+    context.add_identifier("PERSON", "Thistlewood Agnes")
+    img = Image.fromarray(synth.wound_photo(1800, 2400))
+    synth.draw_text(img, (1500, 1500), "THISTLEWOOD AGNES", 12, (15, 15, 15))
+    res = scrub_image(synth.encode(np.array(img), "PNG"), policy, context)
+    out = np.array(Image.open(io.BytesIO(res.data)))
+    assert "THISTLEWOOD" not in read_text(out[1400:1600, 1400:1900]).upper()
+    assert not res.report.residual_risk
