@@ -127,7 +127,15 @@ class TextEngine:
         enhancer = type("NoContextEnhancer", (_NoContextEnhancer, ContextAwareEnhancer), {})(
             context_similarity_factor=0.0, min_score_with_context_similarity=0.0, context_prefix_count=0, context_suffix_count=0
         )
-        self.analyzer = AnalyzerEngine(
+
+        class ClinicalAnalyzerEngine(AnalyzerEngine):  # type: ignore[misc]
+            """Presidio's engine without the context pass: our patterns carry their context
+            words, and the pass costs O(results x recognizers) per text."""
+
+            def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):  # type: ignore[no-untyped-def]
+                return raw_results
+
+        self.analyzer = ClinicalAnalyzerEngine(
             registry=registry, nlp_engine=nlp_engine, supported_languages=["en"], context_aware_enhancer=enhancer
         )
         self.vocab = medical_terms()
