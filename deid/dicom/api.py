@@ -40,6 +40,7 @@ from deid.dicom.rawvalues import (
     set_value,
 )
 from deid.dicom.validate import (
+    DEFLATED_LE,
     EXPLICIT_BE,
     EXPLICIT_LE,
     IMPLICIT_LE,
@@ -170,7 +171,17 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
     _set_deid_attributes(ds, policy, outcome, pixels_cleaned, faces_cleaned)
     report.notes.extend(outcome.notes)
     data, pixel_span = _write(ds, transfer_syntax)
-    _leak_check(data, ds, context, policy, pixel_span)
+    if transfer_syntax == DEFLATED_LE:
+        # The written dataset is compressed: check what a reader will inflate.
+        out_structure = check_structure(data, max_bytes=policy.dicom.max_file_bytes)
+        _leak_check(
+            data[: out_structure.dataset_offset] + (out_structure.dataset_bytes or b""),
+            ds,
+            context,
+            policy,
+        )
+    else:
+        _leak_check(data, ds, context, policy, pixel_span)
     t_end = time.perf_counter()
     report.timings.update(
         {
@@ -234,14 +245,16 @@ def _parse(buf: bytes, structure: Structure) -> Dataset:
     after the pixel data (digital signatures, trailing padding, private groups) are
     all removed by the profile, so stopping there loses nothing that is kept.
     """
+    # pydicom also stops at float pixel data (7FE0,0008/0009): parse those files whole.
+    stop = not ({0x7FE00008, 0x7FE00009} & set(structure.top_level_tags))
     try:
-        ds = pydicom.dcmread(io.BytesIO(buf), force=True, stop_before_pixels=True)
+        ds = pydicom.dcmread(io.BytesIO(buf), force=True, stop_before_pixels=stop)
     except Exception as exc:
         raise WithheldError(
             f"pydicom cannot parse the file ({type(exc).__name__})", reason="unreadable"
         ) from None
     start, end = structure.pixel_value_start, structure.pixel_value_end
-    if start is not None and end is not None:
+    if stop and start is not None and end is not None:
         source = structure.dataset_bytes if structure.deflated else buf
         implicit, little = ds.original_encoding
         if implicit is None:

@@ -100,7 +100,9 @@ _TEXT_CACHE: weakref.WeakKeyDictionary[CaseContext, dict[tuple[str, int], str]] 
 
 
 # (tag, raw value) pairs already learned into a context's deny-list.
-_LEARNED: weakref.WeakKeyDictionary[CaseContext, set[tuple[int, bytes]]] = weakref.WeakKeyDictionary()
+_LEARNED: weakref.WeakKeyDictionary[CaseContext, set[tuple[int, bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def tag_str(tag: int) -> str:

@@ -37,6 +37,7 @@ PLANTED = {
     "inst_address": "77 Quaysidelane",
     "private": "PRIVNOTEZX",
     "preamble": "PREAMBLEZANZI",
+    "source_ae": "WEXFORDPACS",
     "padding": "PADDINGZANZI",
     "nested_person": "Thistlewaite",
     "sr_person": "Marchbankso",
@@ -205,7 +206,7 @@ def build(
         meta.MediaStorageSOPClassUID = ds.SOPClassUID
         meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         meta.TransferSyntaxUID = transfer_syntax
-        meta.SourceApplicationEntityTitle = "WEXFORDPACS"
+        meta.SourceApplicationEntityTitle = P["source_ae"]
         ds.file_meta = meta
         ds.preamble = P["preamble"].encode().ljust(128, b"\x00")
         ds.save_as(out, enforce_file_format=True)

@@ -163,3 +163,41 @@ def test_undecodable_pixels_withheld(context):
     ds.save_as(out)
     err = _fails(out.getvalue(), Policy(), context, WithheldError)
     assert err.reason in ("undecodable_pixels", "engine_unavailable")
+
+
+def test_deflated_output_is_checked_inflated(header_policy, context):
+    """The leak check runs on the inflated dataset of a deflated output."""
+    import io
+    import zlib
+
+    import pydicom
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    from deid.dicom.validate import check_structure
+
+    result = scrub_dicom(
+        build("MR", transfer_syntax=DeflatedExplicitVRLittleEndian), header_policy, context
+    )
+    structure = check_structure(result.data, max_bytes=10**8)
+    assert structure.deflated and structure.dataset_bytes
+    inflated = zlib.decompress(result.data[structure.dataset_offset :], -zlib.MAX_WBITS)
+    for value in PLANTED.values():
+        assert value.encode() not in inflated
+    assert pydicom.dcmread(io.BytesIO(result.data)).PatientIdentityRemoved == "YES"
+
+
+def test_float_pixel_data_kept(header_policy, context):
+    import io
+
+    import numpy as np
+    import pydicom
+
+    ds = pydicom.dcmread(io.BytesIO(build("MR")))
+    del ds.PixelData
+    del ds.BitsStored, ds.HighBit, ds.PixelRepresentation
+    ds.BitsAllocated = 32
+    ds.FloatPixelData = np.arange(32 * 32, dtype="<f4").tobytes()
+    out = io.BytesIO()
+    ds.save_as(out)
+    back = pydicom.dcmread(io.BytesIO(scrub_dicom(out.getvalue(), header_policy, context).data))
+    assert len(back.FloatPixelData) == 32 * 32 * 4
