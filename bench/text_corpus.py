@@ -152,7 +152,7 @@ class Generator:
         return self.rng.choice([
             f"St. {f.first_name()}'s Medical Center", f"{f.city()} General Hospital", f"{f.last_name()} Memorial Hospital",
             f"Mercy Clinic of {f.city()}", f"University of {f.state()} Medical Center", f"{f.last_name()} Family Practice",
-            f"{f.city()} Regional Medical Center", f"{f.last_name()} Children's Hospital", f"Sacred Heart Hospital",
+            f"{f.city()} Regional Medical Center", f"{f.last_name()} Children's Hospital", "Sacred Heart Hospital",
             f"{f.last_name()} Cancer Center", f"{f.city()} Urgent Care", f"Mount {f.last_name()} Hospital",
         ])
 

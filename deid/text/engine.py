@@ -106,7 +106,7 @@ class TextEngine:
         nlp_engine = SpacyNlpEngine(
             models=[{"lang_code": "en", "model_name": MODEL_PACKAGE}], ner_model_configuration=ner_conf
         )
-        nlp_engine.nlp = {"en": nlp}  # the already-loaded, NER-only pipeline
+        nlp_engine.nlp = {"en": nlp}  # type: ignore[assignment]  # the loaded NER-only pipeline
         self.nlp_engine = nlp_engine
 
         from deid.text.recognizers import (
@@ -230,11 +230,11 @@ class TextEngine:
         with self._lock:
             rx = self._deny_cache.get(terms)
             if rx is None:
-                groups = {}
+                groups: dict[str, list[str]] = {}
                 for kind, term in terms:
                     groups.setdefault(kind, []).append(term)
                 parts = []
-                for j, (kind, words) in enumerate(sorted(groups.items())):
+                for j, (_kind, words) in enumerate(sorted(groups.items())):
                     alt = "|".join(
                         r"\s+".join(regex.escape(tok) for tok in w.split())
                         for w in sorted(set(words), key=len, reverse=True)

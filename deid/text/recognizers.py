@@ -57,7 +57,8 @@ class Gazetteer:
 
 @functools.cache
 def gazetteer(name: str) -> Gazetteer:
-    clear, amb = set(), set()
+    clear: set[str] = set()
+    amb: set[str] = set()
     for line in _read_lines(name):
         word, _, flag = line.partition("\t")
         (amb if flag.strip() == "1" else clear).add(word)
@@ -215,23 +216,23 @@ class NameGazetteerRecognizer(EntityRecognizer):
                 if gap.strip() == "" and lw2 not in vocab and lw2 not in _TITLES:
                     if cap and cap2 and lw in first and (lw2 in last or first.is_clear(lw) and lw2 not in first.ambiguous):
                         # First Last (also First Unknown-capitalised when the first is clear)
-                        out.append(_result("PERSON", s, e2, 0.8, self.name))
+                        out.append(_result("PERSON", s, e2, 0.8, type(self).__name__))
                         i += 2
                         continue
                     if (not cap and not cap2 and w.islower() and w2.islower()
                             and first.is_clear(lw) and last.is_clear(lw2)):
-                        out.append(_result("PERSON", s, e2, 0.6, self.name))
+                        out.append(_result("PERSON", s, e2, 0.6, type(self).__name__))
                         i += 2
                         continue
                 if gap.strip() == "," and cap and cap2 and last.is_clear(lw) and lw2 in first:
-                    out.append(_result("PERSON", s, e2, 0.8, self.name))
+                    out.append(_result("PERSON", s, e2, 0.8, type(self).__name__))
                     i += 2
                     continue
             if cap:
                 if first.is_clear(lw):
-                    out.append(_result("PERSON", s, e, 0.5, self.name))
+                    out.append(_result("PERSON", s, e, 0.5, type(self).__name__))
                 elif last.is_clear(lw) and lw not in first.ambiguous:
-                    out.append(_result("PERSON", s, e, 0.4, self.name))
+                    out.append(_result("PERSON", s, e, 0.4, type(self).__name__))
             i += 1
         return out
 
@@ -274,7 +275,7 @@ class CityGazetteerRecognizer(EntityRecognizer):
                     continue
                 name = " ".join(g.group() for g in group).casefold()
                 if name in self.names and (n > 1 or name not in self.vocab):
-                    out.append(_result("LOCATION", group[0].start(), group[-1].end(), 0.6 if n > 1 else 0.5, self.name))
+                    out.append(_result("LOCATION", group[0].start(), group[-1].end(), 0.6 if n > 1 else 0.5, type(self).__name__))
                     hit = n
                     break
             i += hit or 1
@@ -350,5 +351,5 @@ class NameSlotRecognizer(EntityRecognizer):
                 pos = nxt.end()
             if count:
                 score = 0.75 if count >= 2 else 0.6
-                out.append(_result("PERSON", start, end, score, self.name))
+                out.append(_result("PERSON", start, end, score, type(self).__name__))
         return out
