@@ -6,10 +6,14 @@ key), so workers need no shared file system. Workers warm the engines once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +49,33 @@ def warm_engines(policy_data: dict[str, Any] | None = None) -> None:
             warm()
         except Exception as exc:  # noqa: BLE001 - a missing engine withholds parts later
             log.warning("could not warm %s (%s); its parts will be withheld", module, reason_of(exc))
+
+
+def _raise_deadline(signum: int, frame: Any) -> None:
+    from deid.core.errors import DeadlineExceeded
+
+    raise DeadlineExceeded("the case's time budget ran out", reason="deadline_exceeded")
+
+
+@contextlib.contextmanager
+def case_budget(seconds: float) -> Iterator[None]:
+    """``limits.timeout_s`` per input, as one budget for the case (SIGALRM).
+
+    Only in a process's main thread (pool workers, the inline run); Dask worker threads
+    cannot take signals, so there the budget is not enforced (see the README). The
+    timer re-arms every 0.25 s: code that catches the first alarm to withhold one part
+    is interrupted again, so every part left is withheld, never passed through.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    old = signal.signal(signal.SIGALRM, _raise_deadline)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 @dataclass(slots=True)
@@ -121,7 +152,8 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
     policy = Policy.from_dict(policy_data)
     context = CaseContext(key, case_id=task.case_dir)
     items = [CasePart(data, name=rel) for rel, data in task.inputs]
-    result = scrub_case(items, policy, context)
+    with case_budget(policy.limits.timeout_s * len(items)):
+        result = scrub_case(items, policy, context)
     entries: list[Entry] = []
     files: list[tuple[str, bytes]] = []
     review: list[dict[str, Any]] | None = [] if task.review else None

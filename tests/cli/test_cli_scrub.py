@@ -214,3 +214,13 @@ def test_sample_cases_leave_no_phi_in_logs_manifest_reasons_or_report(tmp_path: 
         data = (out / e["output"]).read_bytes().lower()
         for value in (b"martha", b"4471923", b"okafor", b"brigid"):
             assert value not in data
+
+
+def test_time_budget_withholds_instead_of_passing_through(tmp_path: Path, key_env: str, capsys):
+    src = make_text_cases(tmp_path / "src", 2, filler_words=3000)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("limits:\n  timeout_s: 0.001\n")
+    rc, s = _run(capsys, str(src), str(tmp_path / "out"), "--policy", str(policy))
+    assert rc == EXIT_WITHHELD
+    assert s["withheld"] == 4 and s["withheld_reasons"] == {"deadline_exceeded": 4}
+    assert not list((tmp_path / "out").glob("case-*/*"))
