@@ -11,8 +11,8 @@ black for RGB).
 
 Multi-frame (ultrasound clips, XA runs): burned-in text is mostly static. We OCR a few
 sampled frames in full (first, middle, last), fill the union of their regions on every
-frame, and run a cheap frame-difference test on the *static* pixels (those the sampled
-frames agree on: the overlay, not the moving anatomy). A frame whose static pixels
+frame, and run a cheap frame-difference test on the *static* pixels (those that rarely
+change between consecutive frames: the overlay, not the moving anatomy). A frame whose static pixels
 changed (a clock, a new annotation) gets OCR on the changed area only. A 100-frame clip
 thus costs a few OCR passes, not 100.
 """
@@ -171,16 +171,25 @@ def scrub_pixels(
     # Frame-difference test on the static pixels of the other frames.
     extra_frames = 0
     if n > len(sample):
-        smalls = np.stack([_grey_small(_view(out[i], lo, hi)) for i in range(n)])
-        flips = np.abs(np.diff(smalls, axis=0)) > _FLIP_LEVEL
+        # Two streaming passes (memory stays one small frame, whatever the frame count).
+        flips = np.zeros(_grey_small(views[sample[0]]).shape, dtype=np.int32)
+        prev = None
+        for i in range(n):
+            cur = _grey_small(_view(out[i], lo, hi))
+            if prev is not None:
+                flips += np.abs(cur - prev) > _FLIP_LEVEL
+            prev = cur
         # Live anatomy changes in most transitions; an overlay changes rarely (a new
         # annotation, a clock). Pixels that change in at most 1 of 5 transitions are static.
-        static = flips.mean(axis=0) <= _STATIC_FLIP_RATE
-        states = [smalls[i] for i in sample]  # overlay states already OCR'd
+        static = flips <= _STATIC_FLIP_RATE * (n - 1)
+        states = [_grey_small(views[i]) for i in sample]  # overlay states already OCR'd
         for i in range(n):
             if i in sample:
                 continue
-            diffs = [(np.abs(smalls[i] - st) > _DIFF_LEVEL) & static for st in states]
+            small_i = _grey_small(_view(out[i], lo, hi))
+            # Against the sampled states and the latest few (a clock adds one per second).
+            recent = states[: len(sample)] + states[len(sample) :][-8:]
+            diffs = [(np.abs(small_i - st) > _DIFF_LEVEL) & static for st in recent]
             counts = [int(d.sum()) for d in diffs]
             best = int(np.argmin(counts))
             if counts[best] < _DIFF_PIXELS:
@@ -195,7 +204,7 @@ def scrub_pixels(
             for tr in found_crop:
                 tr.polygon = tr.polygon + np.array([x0, y0], dtype=np.float32)
             regions.extend(found_crop)
-            states.append(smalls[i])
+            states.append(small_i)
             extra_frames += 1
     report.timings["text"] = time.perf_counter() - tt
 
