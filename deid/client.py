@@ -192,7 +192,11 @@ def _error_from_rpc(err: grpc.RpcError) -> DeidError:
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return InputError(message, reason=reason or "invalid_input")
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        return LimitExceeded(message, reason=reason or "limit_exceeded")
+        # Without our reason code it came from gRPC itself (its concurrent-RPC cap, a
+        # message over its size limit says so in the details): busy unless it is size.
+        if not reason:
+            reason = "message_too_large" if "larger than max" in details else "server_busy"
+        return LimitExceeded(message, reason=reason)
     if code == grpc.StatusCode.FAILED_PRECONDITION:
         return WithheldError(message.removeprefix("withheld: "), reason=reason or "withheld")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:

@@ -162,6 +162,15 @@ def _paced(requests: Iterator[Any], idle_s: float, deadline_ts: float) -> Iterat
         stop.set()
 
 
+def _discard_outputs(future: cf.Future[Any]) -> None:
+    if future.cancelled() or future.exception() is not None:
+        return
+    out = future.result()
+    for path in [getattr(out, "path", None), *(getattr(p, "path", None) for p in getattr(out, "parts", []))]:
+        if path:
+            _unlink(path)
+
+
 def _unlink(path: str) -> None:
     try:
         os.unlink(path)
@@ -204,6 +213,8 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
         context.add_callback(done.set)  # called when the RPC ends (incl. client cancel)
         done.wait(max(0.0, deadline_ts - time.time()) + 0.5)
         if not future.done():
+            # Nobody will read the result: delete any output file the worker still writes.
+            future.add_done_callback(_discard_outputs)
             if not context.is_active():
                 raise DeadlineExceeded("the client went away", reason="cancelled")
             # The worker's own timer stops the work; its slot frees when it does.

@@ -161,6 +161,12 @@ def test_oversized_message_is_refused(server, address, client, stubs_pb2):
         big = "word " * (server.cfg.max_message_bytes // 5 + 10)
         code, _ = _status(lambda: stub.ScrubText(pb2.ScrubTextRequest(text=big), metadata=AUTH, timeout=30))
         assert code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    from deid.core.errors import LimitExceeded
+
+    with DeidClient(address, token=TOKEN, max_message_bytes=8 * server.cfg.max_message_bytes) as c:
+        with pytest.raises(LimitExceeded) as err:
+            c.scrub_text(big)
+        assert err.value.reason == "message_too_large"  # not retried as if the server were busy
     _assert_healthy(server, address, client)
 
 
