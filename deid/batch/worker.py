@@ -51,9 +51,13 @@ def warm_engines(policy_data: dict[str, Any] | None = None) -> None:
             log.warning("could not warm %s (%s); its parts will be withheld", module, reason_of(exc))
 
 
+_ALARMS = [0]  # alarms delivered in this process (the handler counts before raising)
+
+
 def _raise_deadline(signum: int, frame: Any) -> None:
     from deid.core.errors import DeadlineExceeded
 
+    _ALARMS[0] += 1
     raise DeadlineExceeded("the case's time budget ran out", reason="deadline_exceeded")
 
 
@@ -152,8 +156,15 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
     policy = Policy.from_dict(policy_data)
     context = CaseContext(key, case_id=task.case_dir)
     items = [CasePart(data, name=rel) for rel, data in task.inputs]
+    alarms = _ALARMS[0]
     with case_budget(policy.limits.timeout_s * len(items)):
         result = scrub_case(items, policy, context)
+    if _ALARMS[0] != alarms:
+        # Some library code may have caught the alarm and carried on with half a
+        # detection pass: the whole case is withheld, never trusted.
+        from deid.core.errors import DeadlineExceeded
+
+        raise DeadlineExceeded("the case's time budget ran out", reason="deadline_exceeded")
     entries: list[Entry] = []
     files: list[tuple[str, bytes]] = []
     review: list[dict[str, Any]] | None = [] if task.review else None
