@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydicom import config
-from pydicom.datadict import dictionary_VR
+from pydicom.datadict import dictionary_has_tag, dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
@@ -252,6 +252,8 @@ class HeaderScrubber:
             if keep.action == "K" or getattr(self.dpol, keep.option, False):
                 return Action(keep.action, "keep_public")
             return Action("X", "keep_public")
+        if not dictionary_has_tag(tag):
+            return Action("X", "unknown_tag")  # a public tag our dictionary does not know
         if vr == "SQ":
             return Action("K", "vr_rule")
         if vr in _NUMERIC_VRS:

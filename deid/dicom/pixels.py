@@ -108,23 +108,15 @@ def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarr
             f"pixel data could not be decoded ({UID(transfer_syntax).name})",
             reason="undecodable_pixels",
         ) from None
-    samples = (
-        3
-        if (
-            arr.ndim == 4
-            or (
-                arr.ndim == 3
-                and arr.shape[-1] == 3
-                and n_frames == 1
-                and (arr.shape[0], arr.shape[1]) == (rows, columns)
-            )
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))  # big endian input
+    samples = 3 if photometric == "PALETTE COLOR" else int(ds.get("SamplesPerPixel", 1) or 1)
+    if samples not in (1, 3):
+        raise WithheldError(
+            "pixel data with an unsupported number of samples", reason="unsupported_pixel_format"
         )
-        else 1
-    )
-    if samples == 1 and arr.ndim == 2:
-        arr = arr[np.newaxis]
-    elif samples == 3 and arr.ndim == 3:
-        arr = arr[np.newaxis]
+    if (samples == 1 and arr.ndim == 2) or (samples == 3 and arr.ndim == 3):
+        arr = arr[np.newaxis]  # one frame
     if arr.shape[0] != n_frames or arr.shape[1:3] != (rows, columns):
         raise WithheldError(
             "decoded frames do not match the image description", reason="undecodable_pixels"

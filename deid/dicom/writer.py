@@ -17,7 +17,7 @@ import struct
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
-from pydicom.filewriter import write_data_element
+from pydicom.filewriter import dcmwrite, write_data_element
 
 from deid.dicom.rawvalues import encode_element, encode_header, materialize_pixels
 from deid.dicom.validate import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
@@ -129,5 +129,7 @@ def _write_with_pydicom(ds: Dataset, meta: FileMetaDataset) -> bytes:
     ds.file_meta = meta
     ds.preamble = b"\x00" * 128
     out = io.BytesIO()
-    ds.save_as(out, enforce_file_format=True)
+    # dcmwrite, not Dataset.save_as: the latter refuses big -> little endian, which the
+    # pixel path needs (cleaned frames are always stored little endian).
+    dcmwrite(out, ds, enforce_file_format=True)
     return out.getvalue()

@@ -220,3 +220,14 @@ def test_full_dates_kept(context):
 def test_institution_identity_option(context):
     ds = _read(scrub_dicom(build("CT"), _opts(retain_institution_identity=True), context).data)
     assert ds.InstitutionName == PLANTED["institution"]
+
+
+def test_unknown_public_tag_removed_known_numbers_kept(header_policy, context):
+    ds = _read(build("CT"))
+    ds.add_new(0x00089999, "US", 7)  # not in the data dictionary
+    ds.add_new(0x00089998, "LO", "unknown text")
+    out = io.BytesIO()
+    ds.save_as(out)
+    back = _read(scrub_dicom(out.getvalue(), header_policy, context).data)
+    assert 0x00089999 not in back and 0x00089998 not in back
+    assert back.Rows == 32 and back.BitsStored == 12 and back.RescaleIntercept == -1024

@@ -79,3 +79,31 @@ def test_header_only_keeps_compressed_pixels(context):
 def test_overlay_removed_with_pixels(context):
     ds = _read(scrub_dicom(build("US", frames=2), Policy(), context).data)
     assert not any(e.tag.group == 0x6000 for e in ds.iterall())
+
+
+@pytest.mark.parametrize("syntax", ["1.2.840.10008.1.2", "1.2.840.10008.1.2.2"])
+def test_pixel_path_from_implicit_and_big_endian(syntax, context):
+    src = build("US", frames=2, rows=64, columns=64, transfer_syntax=syntax)
+    result = scrub_dicom(src, Policy(), context)
+    ds = _read(result.data)
+    assert ds.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    assert (ds.pixel_array == _read(src).pixel_array).all()  # noise has no text: unchanged
+    assert leaks(result.data) == []
+
+
+def test_burned_in_text_is_redacted(context):
+    import cv2
+
+    frame = np.zeros((240, 320), dtype=np.uint8)
+    cv2.putText(frame, "ZANZIBAROVA 19520314", (8, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    ds = _read(build("US", rows=240, columns=320))
+    ds.PixelData = frame.tobytes()
+    out = io.BytesIO()
+    ds.save_as(out)
+    result = scrub_dicom(out.getvalue(), Policy(), context)
+    cleaned = _read(result.data).pixel_array
+    text_region = (slice(15, 50), slice(8, 300))
+    assert (frame[text_region] > 0).sum() > 200
+    assert (cleaned[text_region] != frame[text_region]).sum() > 0.5 * (frame[text_region] > 0).sum()
+    assert any(f.box for f in result.report.findings)
+    assert result.report.verification is not None and result.report.verification.ran
