@@ -224,3 +224,19 @@ def test_time_budget_withholds_instead_of_passing_through(tmp_path: Path, key_en
     assert rc == EXIT_WITHHELD
     assert s["withheld"] == 4 and s["withheld_reasons"] == {"deadline_exceeded": 4}
     assert not list((tmp_path / "out").glob("case-*/*"))
+
+
+def test_zip_slip_member_is_withheld_and_nothing_lands_outside(tmp_path: Path, key_env: str, capsys):
+    zpath = tmp_path / "evil.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("case1/note.txt", "Seen by Dr. Quentin Marsh today.")
+        zf.writestr("../../escaped.txt", "owned")
+        zf.writestr("/tmp/absolute.txt", "owned")
+    rc, s = _run(capsys, str(zpath), str(tmp_path / "deep" / "out"))
+    assert rc == EXIT_WITHHELD and s["scrubbed"] == 1 and s["withheld"] == 2
+    reasons = {e["input"]: e["reason"] for e in read_manifest(tmp_path / "deep" / "out" / "manifest.jsonl")}
+    assert reasons["../../escaped.txt"] == "member_path_traversal"
+    assert reasons["/tmp/absolute.txt"] == "absolute_member_path"
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "deep" / "escaped.txt").exists()
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(p == zpath or (tmp_path / "deep" / "out") in p.parents for p in written)
