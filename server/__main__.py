@@ -59,9 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     stop = threading.Event()
+    signalled = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("received %s", signal.Signals(signum).name)
+        signalled.set()
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.wait(0.5):
         pass
     srv.stop()
-    if failed:
+    if failed and not signalled.is_set():  # a warm-up cut short by SIGTERM is no failure
         log.error("cannot load the engines (%s): refusing to serve", type(failed[0]).__name__)
         return 1
     return 0
