@@ -57,6 +57,14 @@ class PartResult:
     text: str | None = field(default=None, repr=False)
     source: str | None = field(default=None, repr=False)
     input_sha256: str = field(default="", repr=False)
+    # Output facts (no PHI): image format and size; DICOM new UIDs and modality.
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    sop_instance_uid: str | None = None
+    study_instance_uid: str | None = None
+    series_instance_uid: str | None = None
+    modality: str | None = None
 
     @property
     def withheld(self) -> bool:
@@ -222,6 +230,11 @@ def _scrub_dicom_part(index, data: bytes, name, policy, context, used_names: set
     part = done(index, "dicom", name, data, result.report)
     if not part.withheld:
         part.name, part.data = out_name, result.data
+        part.format = "DICOM"
+        part.sop_instance_uid = result.sop_instance_uid
+        part.study_instance_uid = result.study_instance_uid
+        part.series_instance_uid = result.series_instance_uid
+        part.modality = result.modality
     return part
 
 
@@ -242,6 +255,7 @@ def _scrub_image_part(index, data: bytes, name, policy, context, done) -> PartRe
     if not part.withheld:
         suffix = _IMAGE_SUFFIX.get(str(result.format).upper(), ".img")
         part.name, part.data = _pseudo_name(context, "image", index, data, suffix), result.data
+        part.format, part.width, part.height = str(result.format).upper(), result.width, result.height
     return part
 
 
@@ -301,6 +315,7 @@ def _scrub_text_parts(texts: Sequence[tuple[int, bytes | str, str | None]], poli
             part.text = res.text  # type: ignore[attr-defined]
             part.data = part.text.encode("utf-8")
             part.name = _pseudo_name(context, "text", index, data, ".txt")
+            part.format = "TEXT"
 
 
 __all__ = ["CaseItem", "CaseResult", "PartResult", "scrub_case"]

@@ -143,3 +143,11 @@ def test_a_name_written_only_in_the_text_is_removed_from_a_photo_label():
     after = ocr_words(np.asarray(Image.open(io.BytesIO(img.data or b"")).convert("RGB")))
     assert "quartermaine" not in after
     assert "Quartermaine" not in (txt.text or "")
+
+
+def test_part_results_carry_output_facts():
+    result = scrub_case([make_dicom(), make_photo("x"), "note"], context=CaseContext(KEY))
+    dcm, img, txt = result.parts
+    assert dcm.format == "DICOM" and dcm.sop_instance_uid and dcm.modality == "CT"
+    assert img.format in {"JPEG", "PNG"} and img.width == 420 and img.height == 300
+    assert txt.format == "TEXT"
