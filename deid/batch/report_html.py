@@ -98,7 +98,11 @@ def render_report(cases: Sequence[dict[str, Any]], summary: Any) -> str:
                 body = _text_part(p)
             else:
                 body = _image_part(p)
-            risk = "".join(f"<li>{_e(r)}</li>" for r in p.get("residual_risk", []))
+            risk = "".join(f"<li>{_e(r)}</li>" for r in [*p.get("residual_risk", []), *p.get("notes", [])])
+            v = p.get("verification")
+            if v and v.get("ran"):
+                state = "passed" if v.get("passed") else f"FAILED ({int(v.get('residual', 0))} residual)"
+                head += f'<div class="verify">verification: {_e(state)}</div>'
             blocks.append(
                 f'<section class="part {"withheld-part" if p["withheld"] else "ok-part"}">{head}'
                 f"<div>findings: {_counts(p.get('counts', {}))}</div>{body}"

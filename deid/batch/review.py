@@ -119,6 +119,12 @@ def part_review(part: PartResult, data: bytes, policy: Policy) -> dict[str, Any]
         "reason": part.report.withheld_reason,
         "counts": part.report.counts_by_kind(),
         "residual_risk": list(part.report.residual_risk),
+        "verification": (
+            None if part.report.verification is None
+            else {"ran": part.report.verification.ran, "passed": part.report.verification.passed,
+                  "residual": part.report.verification.residual}
+        ),
+        "notes": list(part.report.notes),
     }
     if part.withheld:
         return rev
