@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 import pydicom
 from pydicom.dataelem import DataElement, RawDataElement
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 
@@ -35,6 +35,7 @@ from deid.dicom.profile import compile_profile
 from deid.dicom.rawvalues import (
     encode_items,
     materialize_pixels,
+    read_int,
     read_values,
     set_raw_sequence,
     set_value,
@@ -263,7 +264,7 @@ def _parse(buf: bytes, structure: Structure) -> Dataset:
         vr = structure.pixel_vr or ("OB" if structure.pixel_data_encapsulated else None)
         if vr is None:
             try:
-                vr = "OW" if int(ds.BitsAllocated) > 8 else "OB"
+                vr = "OW" if (read_int(ds, 0x00280100) or 16) > 8 else "OB"
             except (AttributeError, TypeError, ValueError):
                 vr = "OW"
         tag = Tag(0x7FE00010)
@@ -295,16 +296,13 @@ def _check_object(ds: Dataset, structure: Structure, report: Report) -> None:
         return
     if structure.pixel_data_length is None and not structure.pixel_data_encapsulated:
         raise WithheldError("pixel data inside a sequence only", reason="malformed")
-    try:
-        rows = int(ds.Rows)
-        columns = int(ds.Columns)
-        bits = int(ds.BitsAllocated)
-        samples = int(ds.get("SamplesPerPixel", 1) or 1)
-        frames = int(ds.get("NumberOfFrames", 1) or 1)
-    except (AttributeError, TypeError, ValueError):
-        raise WithheldError(
-            "pixel data without a valid image description", reason="malformed"
-        ) from None
+    rows = read_int(ds, 0x00280010)
+    columns = read_int(ds, 0x00280011)
+    bits = read_int(ds, 0x00280100)
+    samples = read_int(ds, 0x00280002, 1) or 1
+    frames = read_int(ds, 0x00280008, 1) or 1
+    if rows is None or columns is None or bits is None:
+        raise WithheldError("pixel data without a valid image description", reason="malformed")
     if min(rows, columns, bits, samples, frames) < 1:
         raise WithheldError("pixel data with an empty image description", reason="malformed")
     if structure.pixel_data_encapsulated:
@@ -313,7 +311,7 @@ def _check_object(ds: Dataset, structure: Structure, report: Report) -> None:
                 "encapsulated pixel data without fragments", reason="truncated_pixel_data"
             )
         return
-    photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
+    photometric = _text(ds, 0x00280004).upper()
     if photometric in ("YBR_FULL_422", "YBR_PARTIAL_422") and samples == 3:
         samples = 2  # 4:2:2 native data stores two samples per pixel (PS3.5 8.2.3)
     expected = expected_native_pixel_bytes(rows, columns, frames, samples, bits)
@@ -413,13 +411,14 @@ def _method_codes(keys: tuple[str, ...]) -> Sequence:
 
 
 def _write(ds: Dataset, transfer_syntax: str) -> tuple[bytes, tuple[int, int] | None]:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = _text(ds, 0x00080016)
-    meta.MediaStorageSOPInstanceUID = _text(ds, 0x00080018)
-    meta.TransferSyntaxUID = transfer_syntax
-    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION
-    return write_part10(ds, meta, transfer_syntax)
+    return write_part10(
+        ds,
+        sop_class=_text(ds, 0x00080016),
+        sop_instance=_text(ds, 0x00080018),
+        transfer_syntax=transfer_syntax,
+        implementation_uid=IMPLEMENTATION_CLASS_UID,
+        implementation_version=IMPLEMENTATION_VERSION,
+    )
 
 
 def _leak_check(

@@ -24,6 +24,7 @@ from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable, LimitExceeded, WithheldError
 from deid.core.policy import Policy
 from deid.core.report import Report
+from deid.dicom.rawvalues import read_values
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ def pixels_need_cleaning(ds: Dataset, policy: Policy) -> bool:
         return False
     if mode == "always":
         return True
-    burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
-    modality = str(ds.get("Modality", "") or "").strip().upper()
+    burned = "\\".join(read_values(ds, 0x00280301)).strip().upper()
+    modality = "\\".join(read_values(ds, 0x00080060)).strip().upper()
     if burned == "YES":
         return True
     return modality in policy.image.burned_in_modalities or (not modality and burned != "NO")

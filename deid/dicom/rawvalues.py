@@ -16,6 +16,7 @@ import functools
 import struct
 
 from pydicom import config
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
@@ -60,6 +61,43 @@ def read_values(ds: Dataset, tag: int) -> list[str]:
     if isinstance(value, MultiValue | list | tuple):
         return [str(v).strip(" \x00") for v in value]
     return [str(value).strip(" \x00")]
+
+
+_INT_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "US or SS": "H"}
+
+
+def read_int(ds: Dataset, tag: int, default: int | None = None) -> int | None:
+    """The first value of an integer element (US/SS/UL/SL/IS), without converting it."""
+    elem = ds._dict.get(tag)
+    if elem is None:
+        return default
+    if isinstance(elem, RawDataElement) and isinstance(elem.value, bytes):
+        vr = elem.VR
+        if vr is None or vr == "UN":
+            try:
+                vr = dictionary_VR(tag)
+            except KeyError:
+                return default
+        fmt = _INT_FORMATS.get(vr)
+        if fmt is not None:
+            if len(elem.value) < struct.calcsize(fmt):
+                return default
+            return int(
+                struct.unpack_from(("<" if elem.is_little_endian else ">") + fmt, elem.value)[0]
+            )
+        if vr == "IS":
+            text = elem.value.decode("latin-1").split("\\")[0].strip(" \x00")
+            try:
+                return int(text) if text else default
+            except ValueError:
+                return default
+    try:
+        value = ds[tag].value
+        if isinstance(value, MultiValue | list | tuple):
+            value = value[0] if value else None
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError, KeyError):
+        return default
 
 
 def set_value(ds: Dataset, tag: int, vr: str, values: list[str] | str | None) -> None:

@@ -51,26 +51,35 @@ def encode_file_meta(
 
 
 def write_part10(
-    ds: Dataset, meta: FileMetaDataset, transfer_syntax: str
+    ds: Dataset,
+    *,
+    sop_class: str,
+    sop_instance: str,
+    transfer_syntax: str,
+    implementation_uid: str,
+    implementation_version: str,
 ) -> tuple[bytes, tuple[int, int] | None]:
     """Zeroed preamble, "DICM", file meta, dataset in ``transfer_syntax``.
 
     Also returns where the top-level pixel data value lies in the output (start, end),
     when this writer placed it, so the leak check can skip it without searching.
     """
+    meta_args = (
+        sop_class,
+        sop_instance,
+        transfer_syntax,
+        implementation_uid,
+        implementation_version,
+    )
     implicit = transfer_syntax == IMPLICIT_LE
     little = transfer_syntax != EXPLICIT_BE
     if transfer_syntax == DEFLATED_LE or ds.original_encoding != (implicit, little):
-        return _write_with_pydicom(ds, meta), None
+        return _write_with_pydicom(ds, *meta_args), None
     parts = [
         b"\x00" * 128,
         b"DICM",
         encode_file_meta(
-            str(meta.MediaStorageSOPClassUID),
-            str(meta.MediaStorageSOPInstanceUID),
-            transfer_syntax,
-            str(meta.ImplementationClassUID),
-            str(meta.ImplementationVersionName),
+            sop_class, sop_instance, transfer_syntax, implementation_uid, implementation_version
         ),
     ]
     e = "<" if little else ">"
@@ -93,7 +102,7 @@ def write_part10(
             value = elem.value or b""
             if elem.length == _UNDEFINED:
                 if not implicit and elem.VR not in _LONG_VRS:
-                    return _write_with_pydicom(ds, meta), None
+                    return _write_with_pydicom(ds, *meta_args), None
                 parts.append(encode_header(tag, elem.VR or "UN", _UNDEFINED, implicit, little))
                 offset += len(parts[-1])
                 if tag == 0x7FE00010:
@@ -103,9 +112,9 @@ def write_part10(
                 offset += len(value) + 8
             else:
                 if len(value) & 1:
-                    return _write_with_pydicom(ds, meta), None
+                    return _write_with_pydicom(ds, *meta_args), None
                 if not implicit and elem.VR not in _LONG_VRS and len(value) > 0xFFFF:
-                    return _write_with_pydicom(ds, meta), None
+                    return _write_with_pydicom(ds, *meta_args), None
                 encoded_header = encode_header(tag, elem.VR or "UN", len(value), implicit, little)
                 parts.append(encoded_header)
                 offset += len(encoded_header)
@@ -124,8 +133,21 @@ def write_part10(
     return b"".join(parts), pixel_span
 
 
-def _write_with_pydicom(ds: Dataset, meta: FileMetaDataset) -> bytes:
+def _write_with_pydicom(
+    ds: Dataset,
+    sop_class: str,
+    sop_instance: str,
+    transfer_syntax: str,
+    impl_uid: str,
+    impl_version: str,
+) -> bytes:
     materialize_pixels(ds)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = sop_instance
+    meta.TransferSyntaxUID = transfer_syntax
+    meta.ImplementationClassUID = impl_uid
+    meta.ImplementationVersionName = impl_version
     ds.file_meta = meta
     ds.preamble = b"\x00" * 128
     out = io.BytesIO()
