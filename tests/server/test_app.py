@@ -381,3 +381,18 @@ def test_dead_worker_is_replaced(server, address, client):
     assert seen_not_serving
     assert server.pools.text.worker_pids() and server.pools.text.worker_pids()[0] != pids[0]
     _assert_healthy(server, address, client)
+
+
+@pytest.mark.skipif(not module_available("deid.dicom"), reason="deid.dicom not built yet")
+def test_client_disconnect_while_receiving_output(server, address, client, stubs_pb2):
+    """The client goes away half-way through the answer: the spooled output is deleted."""
+    ch, pb2, stub = _file_stub(address, stubs_pb2)
+    src = dicom_bytes(frames=40)  # output > spool threshold: streamed from a temp file
+    reqs = [pb2.FileRequest(metadata=pb2.FileMetadata()),
+            *[pb2.FileRequest(data=src.data[i : i + 64 * KiB]) for i in range(0, len(src.data), 64 * KiB)]]
+    with ch:
+        call = stub.ScrubDicom(iter(reqs), metadata=AUTH, timeout=60)
+        first = next(call)
+        assert first.HasField("info") and first.info.size > server.cfg.spool_bytes
+        call.cancel()
+    _assert_healthy(server, address, client)
