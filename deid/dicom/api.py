@@ -33,6 +33,7 @@ from deid.core.report import Report
 from deid.dicom.header import HeaderOutcome, HeaderScrubber
 from deid.dicom.profile import compile_profile
 from deid.dicom.rawvalues import (
+    element,
     encode_items,
     materialize_pixels,
     read_int,
@@ -258,7 +259,7 @@ def _parse(buf: bytes, structure: Structure) -> Dataset:
     if stop and start is not None and end is not None:
         source = structure.dataset_bytes if structure.deflated else buf
         implicit, little = ds.original_encoding
-        if implicit is None:
+        if implicit is None or little is None:
             implicit, little = structure.implicit, structure.little_endian
         length = 0xFFFFFFFF if structure.pixel_data_encapsulated else end - start
         vr = structure.pixel_vr or ("OB" if structure.pixel_data_encapsulated else None)
@@ -268,9 +269,8 @@ def _parse(buf: bytes, structure: Structure) -> Dataset:
             except (AttributeError, TypeError, ValueError):
                 vr = "OW"
         tag = Tag(0x7FE00010)
-        ds._dict[tag] = RawDataElement(
-            tag, vr, length, memoryview(source)[start:end], 0, implicit, little, True, False
-        )
+        view = memoryview(source or b"")[start:end]  # a view: the writer copies it once
+        ds._dict[tag] = RawDataElement(tag, vr, length, view, 0, implicit, little, True, False)  # type: ignore[arg-type]
     return ds
 
 
@@ -436,7 +436,7 @@ def _leak_check(
     if pixel_span is not None:
         hay = data[: pixel_span[0]] + data[pixel_span[1] :]
     else:
-        elem = ds._dict.get(0x7FE00010)
+        elem = element(ds, 0x7FE00010)
         pixel = getattr(elem, "value", None)
         hay = data
         if isinstance(pixel, bytes | bytearray | memoryview) and len(pixel) > 64:

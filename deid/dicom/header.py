@@ -34,7 +34,7 @@ from deid.core.context import CaseContext
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report
 from deid.dicom.profile import Action, compile_profile, identifier_tags, keep_public, safe_private
-from deid.dicom.rawvalues import read_values, set_value
+from deid.dicom.rawvalues import element, read_values, set_value
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,8 @@ class HeaderScrubber:
         # pydicom's public accessors normalise the tag on every call; the walk reads the
         # element dict directly (measured: a large share of header time on CT series).
         elements = ds._dict
-        for tag in list(elements):
-            tag = int(tag)
+        for key in list(elements):
+            tag = int(key)
             group = tag >> 16
             if depth == 0 and tag in (PATIENT_NAME, PATIENT_ID):
                 self._learn_element(ds, tag, self._vr(ds, tag))
@@ -194,8 +194,8 @@ class HeaderScrubber:
                 action = self._default_action(ds, tag, vr)
             self._apply(ds, tag, vr, action, path, depth)
         # Private creators survive only if an element they reserve was kept.
-        for tag in list(ds.keys()):
-            tag = int(tag)
+        for key in list(ds.keys()):
+            tag = int(key)
             if tag >> 16 & 1 and 0x0010 <= tag & 0xFFFF <= 0x00FF and tag not in creators_kept:
                 del ds[tag]
         for group, count in private_groups_removed.items():
@@ -210,7 +210,7 @@ class HeaderScrubber:
             )
 
     def _vr(self, ds: Dataset, tag: int) -> str:
-        elem = ds._dict.get(tag)
+        elem = element(ds, tag)
         vr = elem.VR if elem is not None else None
         if vr is None or vr == "UN":
             try:
@@ -259,7 +259,7 @@ class HeaderScrubber:
         if vr in _NUMERIC_VRS:
             return Action("K", "vr_rule")
         if vr in _NUMERIC_TEXT_VRS or vr == "CS":
-            elem = ds._dict.get(tag)
+            elem = element(ds, tag)
             if isinstance(elem, RawDataElement) and elem.value is not None:
                 allowed = _CS_CHARS if vr == "CS" else _DS_IS_CHARS
                 if not _charset_ok(elem.value, allowed):
@@ -441,7 +441,7 @@ class HeaderScrubber:
         kind = "PERSON" if vr == "PN" else self.ident_tags.get(tag)
         if kind is None:
             return
-        elem = ds._dict.get(tag)
+        elem = element(ds, tag)
         raw = elem.value if isinstance(elem, RawDataElement) else None
         if isinstance(raw, bytes):
             # A series repeats the same identifiers in every file: learn each once.
@@ -472,8 +472,8 @@ class HeaderScrubber:
     def _learn_sequence(self, seq: Sequence) -> None:
         """Learn identifiers inside a sequence that is about to be removed."""
         for item in seq:
-            for tag in list(item.keys()):
-                tag = int(tag)
+            for key in list(item.keys()):
+                tag = int(key)
                 if tag >> 16 & 1:
                     continue
                 vr = self._vr(item, tag)

@@ -95,7 +95,7 @@ def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarr
         raise LimitExceeded("frames larger than the pixel limit", reason="too_many_pixels")
     if n_frames > policy.image.max_frames:
         raise LimitExceeded("more frames than the frame limit", reason="too_many_frames")
-    ds.file_meta.TransferSyntaxUID = transfer_syntax  # pydicom picks the decoder from it
+    ds.file_meta.TransferSyntaxUID = UID(transfer_syntax)  # pydicom picks the decoder from it
     photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
     try:
         arr = ds.pixel_array  # pydicom converts YBR to RGB for us (as_rgb)

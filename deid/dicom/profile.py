@@ -139,7 +139,7 @@ def _mask_of(pattern: str) -> tuple[int, int]:
 
 @functools.cache
 def _compile(key: tuple[bool, ...]) -> CompiledProfile:
-    policy = DicomPolicy(**dict(zip(OPTION_FIELDS.values(), key, strict=True)))
+    policy = DicomPolicy(**dict(zip(OPTION_FIELDS.values(), key, strict=True)))  # type: ignore[arg-type]
     edition, rows = load_table()
     exact: dict[int, Action] = {}
     masked: list[tuple[int, int, Action]] = []

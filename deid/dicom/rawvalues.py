@@ -28,6 +28,11 @@ _LONG_VRS = frozenset(
 _DIRECT_CODECS = frozenset({"ascii", "latin-1", "iso8859-1", "utf-8"})
 
 
+def element(ds: Dataset, tag: int) -> DataElement | RawDataElement | None:
+    """The element stored for ``tag``, raw or converted, without converting it."""
+    return ds._dict.get(tag)  # type: ignore[call-overload]
+
+
 @functools.cache
 def _codec(names: tuple[str, ...]) -> str | None:
     """The one Python codec to decode raw text with, or None (let pydicom do it)."""
@@ -44,7 +49,7 @@ def _codec(names: tuple[str, ...]) -> str | None:
 
 def read_values(ds: Dataset, tag: int) -> list[str]:
     """The values of a text element (split on backslash), without converting it."""
-    elem = ds._dict.get(tag)
+    elem = element(ds, tag)
     if elem is None:
         return []
     if isinstance(elem, RawDataElement):
@@ -68,7 +73,7 @@ _INT_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "US or SS": "H"}
 
 def read_int(ds: Dataset, tag: int, default: int | None = None) -> int | None:
     """The first value of an integer element (US/SS/UL/SL/IS), without converting it."""
-    elem = ds._dict.get(tag)
+    elem = element(ds, tag)
     if elem is None:
         return default
     if isinstance(elem, RawDataElement) and isinstance(elem.value, bytes):
@@ -174,6 +179,6 @@ def set_raw_sequence(ds: Dataset, tag: int, value: bytes) -> bool:
 
 def materialize_pixels(ds: Dataset) -> None:
     """Turn a raw pixel-data view (memoryview into the input) into bytes, for pydicom."""
-    elem = ds._dict.get(0x7FE00010)
+    elem = element(ds, 0x7FE00010)
     if isinstance(elem, RawDataElement) and isinstance(elem.value, memoryview):
         ds._dict[Tag(0x7FE00010)] = elem._replace(value=bytes(elem.value))

@@ -18,6 +18,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import dcmwrite, write_data_element
+from pydicom.uid import UID
 
 from deid.dicom.rawvalues import encode_element, encode_header, materialize_pixels
 from deid.dicom.validate import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
@@ -143,10 +144,10 @@ def _write_with_pydicom(
 ) -> bytes:
     materialize_pixels(ds)
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = sop_instance
-    meta.TransferSyntaxUID = transfer_syntax
-    meta.ImplementationClassUID = impl_uid
+    meta.MediaStorageSOPClassUID = UID(sop_class)
+    meta.MediaStorageSOPInstanceUID = UID(sop_instance)
+    meta.TransferSyntaxUID = UID(transfer_syntax)
+    meta.ImplementationClassUID = UID(impl_uid)
     meta.ImplementationVersionName = impl_version
     ds.file_meta = meta
     ds.preamble = b"\x00" * 128
