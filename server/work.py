@@ -92,7 +92,41 @@ def init_worker(key: bytes, lane: str, temp_dir: str, spool_bytes: int, log_leve
             log.warning("deid.image is not importable: image calls will be withheld")
         else:
             deid.image.warm_up()
+    _first_calls(lane)
     log.info("worker ready (lane=%s, pid=%d, warm-up %.1f s)", lane, os.getpid(), time.perf_counter() - t0)
+
+
+def _first_calls(lane: str) -> None:
+    """One real call per engine on synthetic input before the worker counts as warm.
+
+    Loading a model is not the whole warm-up: the first inference allocates buffers
+    and caches (ONNX arenas, spaCy tables), which would otherwise land on the first
+    client's latency and show up as memory growth after SERVING.
+    """
+    import io
+
+    from deid.core.errors import DeidError
+
+    ctx = CaseContext.ephemeral(case_id="warm-up")
+    try:
+        from deid.text import scrub_text as _text
+
+        _text("Warm-up note: Jane Example, MRN 00000000, seen 01/02/2020 at 555-000-0000.", None, ctx)
+        if lane == "files":
+            try:
+                from deid.image import scrub_image as _image
+            except ImportError:
+                return
+            from PIL import Image, ImageDraw
+
+            img = Image.new("RGB", (640, 480), (90, 90, 90))
+            ImageDraw.Draw(img).text((20, 20), "WARM UP 01/02/2020", fill=(255, 255, 255))
+            buf = io.BytesIO()
+            img.save(buf, format="PNG")
+            _image(buf.getvalue(), None, ctx)
+    except DeidError as exc:
+        # A refusal on synthetic input is the scrubber doing its job; engines did run.
+        log.warning("warm-up call ended with %s (%s)", type(exc).__name__, exc.reason)
 
 
 def ping() -> int:
