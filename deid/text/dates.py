@@ -61,6 +61,10 @@ def _pad(template: str, value: int) -> str:
     return f"{value:02d}" if len(template) == 2 and template.startswith("0") else str(value)
 
 
+def _pad2(value: int, padded: bool) -> str:
+    return f"{value:02d}" if padded else str(value)
+
+
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
     try:
         return dt.date(y, m, d)
@@ -96,7 +100,10 @@ def shift_date(text: str, days: int) -> str | None:
             return None
         d1 = d0 + dt.timedelta(days=days)
         p1, p2 = (d1.day, d1.month) if day_first else (d1.month, d1.day)
-        return f"{_pad(a, p1)}{sep}{_pad(b, p2)}{sep}{_year(c, d1.year)}"
+        # a field is zero-padded when it shows a leading zero, or when both fields are two
+        # digits ("03/10/2023" -> "03/01/2023", but "3/10/2023" -> "3/1/2023")
+        padded = a.startswith("0") or b.startswith("0") or (len(a) == 2 and len(b) == 2)
+        return f"{_pad2(p1, padded)}{sep}{_pad2(p2, padded)}{sep}{_year(c, d1.year)}"
     m = _NUM_MD.match(s)
     if m:
         d0 = _safe_date(_REF_YEAR, int(m.group(1)), int(m.group(2)))

@@ -291,18 +291,29 @@ class TextEngine:
 
     @staticmethod
     def _merge(dets: list[Detection]) -> list[Detection]:
-        """Union overlapping spans; the merged span takes the strongest kind."""
+        """Union overlapping spans into one, so nothing of either is left.
+
+        The merged span's kind comes from the strongest detection that covers most of the
+        union (a precise "Dr. Daniel Okafor" PERSON over spaCy's ORG guess), else from the
+        widest one ("john" inside an e-mail address is part of the EMAIL).
+        """
         dets = sorted(dets, key=lambda d: (d.start, -d.end))
-        merged: list[Detection] = []
+        groups: list[list[Detection]] = []
+        end = -1
         for d in dets:
-            if merged and d.start < merged[-1].end:
-                m = merged[-1]
-                # the kind of the span that covers most of the union wins ("john" inside an
-                # e-mail address is part of the EMAIL), then score, then kind priority
-                best = max((m, d), key=lambda x: (x.end - x.start, x.score, _PRIORITY.get(x.kind, 0)))
-                merged[-1] = Detection(best.kind, m.start, max(m.end, d.end), max(m.score, d.score), best.source)
+            if groups and d.start < end:
+                groups[-1].append(d)
+                end = max(end, d.end)
             else:
-                merged.append(d)
+                groups.append([d])
+                end = d.end
+        merged: list[Detection] = []
+        for g in groups:
+            start, stop = min(d.start for d in g), max(d.end for d in g)
+            width = stop - start
+            big = [d for d in g if (d.end - d.start) >= 0.6 * width] or g
+            best = max(big, key=lambda x: (x.score, _PRIORITY.get(x.kind, 0), x.end - x.start))
+            merged.append(Detection(best.kind, start, stop, max(d.score for d in g), best.source))
         return merged
 
     def _postprocess(self, text: str, dets: list[Detection], policy: Policy, context: CaseContext | None) -> list[Detection]:
@@ -317,7 +328,9 @@ class TextEngine:
         kept += self._propagate(text, kept)
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
         if context is not None:
-            for d in merged:
+            # learn from the precise detections themselves, before a wider NER span
+            # merged over them hides their source
+            for d in kept:
                 if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source in LEARN_SOURCES:
                     context.add_identifier(d.kind, text[d.start : d.end], source="text")
         return merged
