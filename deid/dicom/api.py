@@ -168,6 +168,14 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
         transfer_syntax = pixel_outcome.transfer_syntax
         pixels_cleaned = True
         faces_cleaned = pixel_outcome.faces
+    elif "PixelData" in ds:
+        burned = _text(ds, 0x00280301).upper()
+        if burned != "NO":
+            # Say so: pixels of this object were not looked at (policy or modality).
+            report.residual_risk.append(
+                f"pixel data not cleaned (clean_pixels={policy.dicom.clean_pixels}, "
+                f"BurnedInAnnotation={burned or 'absent'})"
+            )
     t_pixels = time.perf_counter()
 
     _set_deid_attributes(ds, policy, outcome, pixels_cleaned, faces_cleaned)

@@ -204,8 +204,7 @@ class HeaderScrubber:
                     "DICOM_ATTRIBUTE",
                     "removed",
                     tag=f"{prefix}({group:04X},xxxx)",
-                    source="dicom",
-                    score=float(count),
+                    source=f"dicom:private:{count}",
                 )
             )
 

@@ -81,6 +81,8 @@ def clean_pixel_data(
     report.findings.extend(result.report.findings)
     report.verification = result.report.verification
     _store(ds, cleaned, photometric)
+    if faces:
+        ds.RecognizableVisualFeatures = "NO"
     ts_name = UID(transfer_syntax).name
     report.notes.append(
         f"pixel data decoded from {ts_name} and stored uncompressed (Explicit VR Little Endian)"

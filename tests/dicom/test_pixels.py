@@ -107,3 +107,29 @@ def test_burned_in_text_is_redacted(context):
     assert (cleaned[text_region] != frame[text_region]).sum() > 0.5 * (frame[text_region] > 0).sum()
     assert any(f.box for f in result.report.findings)
     assert result.report.verification is not None and result.report.verification.ran
+
+
+def test_pixels_not_cleaned_is_reported(context):
+    pol = Policy.from_dict({"dicom": {"clean_pixels": "never"}})
+    result = scrub_dicom(build("US", frames=2), pol, context)
+    assert any("pixel data not cleaned" in r for r in result.report.residual_risk)
+    assert "113101" not in [
+        i.CodeValue for i in _read(result.data).DeidentificationMethodCodeSequence
+    ]
+
+
+def test_vl_photo_face_is_cleaned(context):
+    from skimage import data as skdata
+
+    photo = skdata.astronaut()  # public-domain NASA portrait
+    ds = _read(build("XC", rows=photo.shape[0], columns=photo.shape[1]))
+    ds.PixelData = photo.tobytes()
+    out = io.BytesIO()
+    ds.save_as(out)
+    result = scrub_dicom(out.getvalue(), Policy(), context)
+    back = _read(result.data)
+    assert back.RecognizableVisualFeatures == "NO"
+    assert "113102" in [i.CodeValue for i in back.DeidentificationMethodCodeSequence]
+    face = (slice(60, 200), slice(150, 290))  # the astronaut's face
+    changed = (back.pixel_array[face] != photo[face]).any(axis=-1).mean()
+    assert changed > 0.5
