@@ -151,6 +151,11 @@ def test_scrub_case_name_from_dicom_removed_from_text(client, server_logs):
     assert set(by_id) == {"t0", "d0"}
     assert by_id["t0"].text is not None and "Lighthouse" not in by_id["t0"].text
     assert by_id["d0"].data is not None and b"Lighthouse" not in by_id["d0"].data
+    # Output facts travel in PartOutput.info; names come from pseudonyms / new UIDs.
+    assert by_id["d0"].info["sop_instance_uid"].startswith("2.25.")
+    assert by_id["d0"].info["size"] == len(by_id["d0"].data)
+    assert by_id["d0"].name.startswith(by_id["d0"].info["sop_instance_uid"])
+    assert "Lighthouse" not in by_id["t0"].name
     assert result.report.input_kind == "case"
     assert len(result.report.parts) == 2
     assert_not_in_logs(server_logs, "Lighthouse", "PID55510021")
