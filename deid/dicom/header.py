@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydicom import config
-from pydicom.datadict import dictionary_has_tag, dictionary_VR
+from pydicom.datadict import dictionary_has_tag, dictionary_VM, dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
@@ -67,6 +67,21 @@ _TEXT_MAX = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240, "UC": None, "UT": None
 # Bytes allowed in numeric-string and code-string values kept by the VR rules.
 _DS_IS_CHARS = b"0123456789+-.eE \\"
 _CS_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _\\.-+"
+
+
+_BINARY_SIZE = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "AT": 4, "SV": 8, "UV": 8}
+
+
+def _length_fits_vm(tag: int, vr: str, raw: object) -> bool:
+    """False if a binary value is longer than its fixed multiplicity allows."""
+    size = _BINARY_SIZE.get(vr)
+    if size is None or not isinstance(raw, bytes):
+        return True
+    try:
+        vm = dictionary_VM(tag)
+    except KeyError:
+        return True
+    return not vm.isdigit() or len(raw) <= int(vm) * size
 
 
 def _charset_ok(raw: bytes, allowed: bytes) -> bool:
@@ -256,6 +271,9 @@ class HeaderScrubber:
         if vr == "SQ":
             return Action("K", "vr_rule")
         if vr in _NUMERIC_VRS:
+            elem = element(ds, tag)
+            if isinstance(elem, RawDataElement) and not _length_fits_vm(tag, vr, elem.value):
+                return Action("X", "vr_rule")  # more bytes than its VM allows: a hiding place
             return Action("K", "vr_rule")
         if vr in _NUMERIC_TEXT_VRS or vr == "CS":
             elem = element(ds, tag)

@@ -231,3 +231,19 @@ def test_unknown_public_tag_removed_known_numbers_kept(header_policy, context):
     back = _read(scrub_dicom(out.getvalue(), header_policy, context).data)
     assert 0x00089999 not in back and 0x00089998 not in back
     assert back.Rows == 32 and back.BitsStored == 12 and back.RescaleIntercept == -1024
+
+
+def test_text_hidden_in_numeric_elements_is_dropped(header_policy, context):
+    ds = _read(build("CT"))
+    ds.add_new(0x00181150, "IS", "12")  # ExposureTime, a kept number
+    ds.add_new(0x00280106, "LO", "ZANZIBAROVA!")  # SmallestImagePixelValue (VM 1), made US below
+    ds.add_new(0x00181151, "LO", "Zanzibarova")  # X-Ray Tube Current, made IS below
+    out = io.BytesIO()
+    ds.save_as(out)
+    src = out.getvalue().replace(b"\x18\x00\x51\x11LO", b"\x18\x00\x51\x11IS")
+    src = src.replace(b"\x28\x00\x06\x01LO", b"\x28\x00\x06\x01US")
+    result = scrub_dicom(src, header_policy, context)
+    back = _read(result.data)
+    assert back.ExposureTime == 12
+    assert 0x00280106 not in back and 0x00181151 not in back
+    assert b"zanzibarova" not in result.data.lower()
