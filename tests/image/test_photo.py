@@ -171,3 +171,28 @@ def test_small_text_in_large_photo_found_in_tiles(engines, policy, context, read
     out = np.array(Image.open(io.BytesIO(res.data)))
     assert "THISTLEWOOD" not in read_text(out[1400:1600, 1400:1900]).upper()
     assert not res.report.residual_risk
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "RGBA", "LA", "CMYK", "I;16"])
+def test_pixel_modes_decode(engines, policy, context, mode):
+    arr = synth.wound_photo(120, 160)
+    if mode == "I;16":
+        img = Image.fromarray(arr[:, :, 0].astype(np.uint16) * 200)
+    else:
+        img = Image.fromarray(arr).convert(mode)
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+    res = scrub_image(_enc(img, fmt), policy, context)
+    out = np.array(Image.open(io.BytesIO(res.data)).convert("L"))
+    assert out.std() > 5  # not clipped to a flat image
+
+
+def _enc(img, fmt):
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def test_unsupported_format_withheld(policy, context):
+    with pytest.raises(WithheldError) as exc:
+        scrub_image(_enc(Image.fromarray(synth.wound_photo(50, 50)), "GIF"), policy, context)
+    assert exc.value.reason == "unsupported_format"
