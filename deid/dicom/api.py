@@ -147,6 +147,8 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
     t_check = time.perf_counter()
     ds = _parse(buf, structure)
     _check_object(ds, structure, report)
+    if structure.dropped_tail:
+        report.notes.append("bytes after the pixel data that were not data elements were dropped")
     t_parse = time.perf_counter()
 
     outcome = HeaderScrubber(policy, context, report).run(ds)

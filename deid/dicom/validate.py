@@ -55,6 +55,9 @@ class Structure:
     pixel_value_end: int | None = None
     pixel_vr: str | None = None
     dataset_bytes: bytes | None = None  # the inflated dataset of a deflated file
+    dropped_tail: int = 0  # bytes after the pixel data that were not elements (dropped)
+    last_element_start: int | None = None
+    tags_before_last: int = 0
     elements: int = 0
     top_level_tags: list[int] = field(default_factory=list)
 
@@ -263,9 +266,38 @@ class _Walker:
         if depth > _MAX_DEPTH:
             raise WithheldError("sequences nested too deeply", reason="malformed")
         implicit = self.implicit if implicit is None else implicit
+        if top:
+            return self._walk_top(pos, end, implicit)
+        return self._walk_elements(pos, end, depth=depth, top=False, implicit=implicit, item=item)
+
+    def _walk_top(self, pos: int, end: int, implicit: bool) -> int:
+        """The top-level dataset. Bytes after a complete pixel data element that do not
+        form elements are dropped (they would never be written), with a note; anywhere
+        else a bad element means a damaged file."""
+        structure = self.structure
+        try:
+            return self._walk_elements(pos, end, depth=0, top=True, implicit=implicit, item=False)
+        except (_Truncated, WithheldError, struct.error):
+            start = structure.last_element_start
+            if (
+                structure.pixel_value_end is None
+                or start is None
+                or start < structure.pixel_value_end
+            ):
+                raise
+            structure.dropped_tail = end - start
+            del structure.top_level_tags[structure.tags_before_last :]
+            return end
+
+    def _walk_elements(
+        self, pos: int, end: int, *, depth: int, top: bool, implicit: bool, item: bool
+    ) -> int:
         buf = self.buf
         structure = self.structure
         while pos < end:
+            if top:
+                structure.last_element_start = pos
+                structure.tags_before_last = len(structure.top_level_tags)
             if end - pos < 8:
                 if top and not buf[pos:end].strip(b"\x00"):
                     return pos  # zero padding after the last element

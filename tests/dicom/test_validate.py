@@ -62,8 +62,14 @@ def test_non_dicom_with_dcm_name(tmp_path, header_policy, context):
     assert "SMITH" not in str(err)
 
 
-def test_garbage_after_dataset(header_policy, context):
-    _fails(build("CT") + b"SECRET TRAILER DATA", header_policy, context, WithheldError)
+def test_garbage_after_pixel_data_is_dropped(header_policy, context):
+    result = scrub_dicom(build("CT") + b"SECRET TRAILER ZANZIBAROVA", header_policy, context)
+    assert b"ZANZIBAROVA" not in result.data.upper()
+    assert any("dropped" in n for n in result.report.notes)
+
+
+def test_garbage_after_a_dataset_without_pixels_is_refused(header_policy, context):
+    _fails(build("SR") + b"SECRET TRAILER DATA", header_policy, context, WithheldError)
 
 
 def test_size_limit(context):
