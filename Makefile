@@ -20,5 +20,8 @@ lint: setup
 bench: setup
 	$(PY) -m bench.text_bench
 
+proto: setup
+	$(PY) scripts/gen_protos.py --force
+
 clean:
 	rm -rf out build dist *.egg-info
