@@ -26,6 +26,7 @@ from deid.core.policy import DEFAULT_POLICY, Policy
 from deid.core.report import Report, Verification
 from deid.image.pipeline import (
     TextRegion,
+    check_deadline,
     face_findings,
     find_faces,
     find_text,
@@ -209,6 +210,7 @@ def scrub_image(
     fmt_out = fmt_out or _INPUT_FORMATS[fmt_in]
     report = Report(input_kind="image")
     report.timings["decode"] = time.perf_counter() - t0
+    check_deadline(t0, policy, "decode")
     report.notes.append("all metadata removed (EXIF, GPS, MakerNote, XMP, IPTC, ICC, comments, text chunks)")
     view = arr if arr.shape[-1] == 3 else to_rgb8(arr)  # RGB: the view is the image itself
 
@@ -219,6 +221,7 @@ def scrub_image(
         face_regions = obscure_faces(arr, view, faces, policy)
         report.findings.extend(face_findings(faces, face_regions, policy, frame=None, part=None))
         report.timings["faces"] = time.perf_counter() - tf
+        check_deadline(t0, policy, "faces")
 
     tt = time.perf_counter()
     mode = policy.image.photo_text
@@ -231,6 +234,7 @@ def scrub_image(
     if note:
         report.residual_risk.append(note)
     report.timings["text"] = time.perf_counter() - tt
+    check_deadline(t0, policy, "text")
 
     report.verification = Verification(ran=False, passed=False, detail="verification disabled by policy")
     if policy.image.verify:
@@ -264,6 +268,7 @@ def scrub_image(
             residual=0,
         )
         report.timings["verify"] = time.perf_counter() - tv
+        check_deadline(t0, policy, "verify")
 
     te = time.perf_counter()
     if fmt_out == "JPEG" and has_alpha:

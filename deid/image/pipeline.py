@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from deid.core.context import CaseContext
-from deid.core.errors import WithheldError
+from deid.core.errors import DeadlineExceeded, WithheldError
 from deid.core.policy import Policy
 from deid.core.report import Finding
 from deid.image.faces import FaceBox, get_face_detector
@@ -311,6 +311,19 @@ def verify_faces(view: np.ndarray, regions: list[tuple[int, int, int, int]], pol
         if any(f.size >= 0.3 * max(x1 - x0, y1 - y0) for f in hits):
             still.append((x0, y0, x1, y1))
     return still
+
+
+def check_deadline(t0: float, policy: Policy, stage: str) -> None:
+    """Withhold (DeadlineExceeded) once ``policy.limits.timeout_s`` has passed since t0.
+
+    Checked between stages: an engine call is not interrupted, so the overrun is at most
+    one stage.
+    """
+    import time
+
+    limit = policy.limits.timeout_s
+    if limit > 0 and time.perf_counter() - t0 > limit:
+        raise DeadlineExceeded(f"image scrub exceeded {limit:g} s (after {stage})")
 
 
 def withhold_verification(detail: str) -> WithheldError:

@@ -32,6 +32,7 @@ from deid.core.report import Report, Verification
 from deid.image.pipeline import (
     TextMode,
     TextRegion,
+    check_deadline,
     face_findings,
     find_faces,
     find_text,
@@ -156,6 +157,7 @@ def scrub_pixels(
                     out[i][r[1] : r[3], r[0] : r[2]] = 0
             report.findings.extend(face_findings(found_faces, face_regions, policy, frame=i, part=part))
         report.timings["faces"] = time.perf_counter() - tf
+        check_deadline(t0, policy, "faces")
 
     # Text on the sampled frames.
     tt = time.perf_counter()
@@ -207,6 +209,7 @@ def scrub_pixels(
             states.append(small_i)
             extra_frames += 1
     report.timings["text"] = time.perf_counter() - tt
+    check_deadline(t0, policy, "text")
 
     # Fill the union of regions on every frame (burned-in text is static).
     polys = [r.polygon for r in regions]
@@ -251,6 +254,7 @@ def scrub_pixels(
             residual=0 if passed else 1,
         )
         report.timings["verify"] = time.perf_counter() - tv
+        check_deadline(t0, policy, "verify")
         if not passed:
             report.verification = verification
             raise withhold_verification("text still readable after redaction rounds")

@@ -92,3 +92,11 @@ def test_no_planted_value_in_logs_or_report(engines, policy, context, caplog):
         res = scrub_pixels(frame[None], policy=policy, context=context, text_mode="phi")
     blob = (caplog.text + repr(res.report.to_dict())).upper()
     assert "QUINTAVALLE" not in blob and "OTTAVIO" not in blob and "9134470" not in blob
+
+
+def test_deadline_withholds(engines, context):
+    from deid.core.errors import DeadlineExceeded
+
+    policy = Policy.from_dict({"limits": {"timeout_s": 1e-6}})
+    with pytest.raises(DeadlineExceeded):
+        scrub_pixels(synth.ultrasound_frame()[None], policy=policy, context=context, text_mode="all")
