@@ -98,11 +98,13 @@ class Gen:
         arr += (self.np.normal(0, 18, arr.shape) * (arr > 50)).astype(np.int16)
         img = Image.fromarray(arr.clip(0, 255).astype(np.uint8))
         bar = int(rng.uniform(22, 34))
-        ImageDraw.Draw(img).rectangle([0, 0, 639, bar], fill=int(rng.uniform(30, 110)))
+        bar_grey = int(rng.uniform(30, 110))
+        ImageDraw.Draw(img).rectangle([0, 0, 639, bar], fill=bar_grey)
         name = self.person()
         s = Sample("us", np.zeros(1), "all", name)
         size = rng.choice([10, 11, 12, 13, 14, 16])
-        fg = int(rng.uniform(170, 255))
+        # One frame in three has low-contrast text: 55-80 grey levels above its bar.
+        fg = int(rng.uniform(170, 255)) if rng.random() > 0.33 else bar_grey + int(rng.uniform(55, 80))
         x = 6
         for text, is_name in [(name, True), (f"ID {self.mrn()}", False), (self.date(), False)]:
             box = draw(img, (x, max(2, bar // 2 - size // 2 - 2)), text, _font(rng, size), fg)
@@ -130,6 +132,8 @@ class Gen:
         angle = rng.choice([0, 0, 0, -10, 8, 15, -15])
         lines = [(name, True, True), (f"DOB {self.date()}", True, False), (f"MRN {self.mrn()}", True, False)]
         y = 12 if corner != "bl" else n - 4 * (size + 10)
+        if rng.random() < 0.25:
+            y = rng.randint(250, 450)  # over the bright body, not in a dark corner
         for text, phi, is_name in lines:
             x = 12 if corner != "tr" else n - int(size * 0.62 * len(text)) - 30
             box = draw(img, (x, y), text, _font(rng, size), 255, angle)
@@ -142,11 +146,12 @@ class Gen:
     # ---- screenshots / photos (text mode "phi") ----------------------------------
     def screenshot(self) -> Sample:
         rng = self.rng
-        img = Image.new("RGB", (1024, 640), (rng.randint(225, 250),) * 3)
+        bgv = rng.randint(200, 250)
+        img = Image.new("RGB", (1024, 640), (bgv,) * 3)
         name = self.person()
         s = Sample("screen", np.zeros(1), "phi", name)
-        size = rng.choice([11, 12, 13, 14, 16])
-        color = (rng.randint(0, 80),) * 3
+        size = rng.choice([10, 11, 12, 13, 14, 16])
+        color = (rng.randint(0, 80),) * 3 if rng.random() > 0.33 else (bgv - rng.randint(70, 100),) * 3
         y = 20
         rows = [
             (f"Patient: {name.title()}", True, True),

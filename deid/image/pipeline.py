@@ -240,12 +240,18 @@ def verify_text(
     if not filled:
         return []
     engine = engine or ocr_engine(policy)
-    opts, _ = ocr_options(redacted_view.shape, policy, recognize=True)
+    want = min(1.0, DET_TEXT_PX / max(1.0, float(policy.image.min_text_px)))
+    heights = [(p, _poly_height(p)) for p in filled]
     fill_mask = polygons_mask(redacted_view.shape[:2], filled)
     residual: list[TextBox] = []
     for x0, y0, x1, y1 in _crop_rects(filled, redacted_view.shape):
         crop = np.ascontiguousarray(redacted_view[y0:y1, x0:x1])
-        boxes = engine.detect(crop, opts)
+        # Fragments left by a fill are as tall as the text it covered: run the detector at
+        # the scale that makes the smallest covered text ~16 px, not at the 10 px scale
+        # (text away from fills was read in the first pass, at that scale).
+        inside = [hgt for p, hgt in heights if x0 <= p[:, 0].mean() <= x1 and y0 <= p[:, 1].mean() <= y1]
+        scale = min(want, 16.0 / max(1.0, min(inside))) if inside else want
+        boxes = engine.detect(crop, OcrOptions(scale=scale, recognize=True))
         for b in boxes:
             b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
         readable = [b for b in boxes if _readable(b, policy)]
@@ -258,6 +264,13 @@ def verify_text(
             if i in judged or touches.any():
                 residual.append(b)
     return residual
+
+
+def _poly_height(p: np.ndarray) -> float:
+    """Short side of a filled (expanded) rectangle, less its padding (about 1.4x text)."""
+    a = float(np.linalg.norm(p[1] - p[0]))
+    b = float(np.linalg.norm(p[3] - p[0])) if len(p) > 3 else a
+    return max(1.0, min(a, b) / 1.4)
 
 
 def find_faces(view: np.ndarray, policy: Policy) -> list[FaceBox]:
