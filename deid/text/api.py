@@ -109,7 +109,8 @@ def scrub_texts(
         report = Report(input_kind="text", findings=findings)
         report.timings["detect"] = t_detect / max(1, len(decoded))
         if policy.text.verify and findings:
-            out, verification = _verify(out, policy, context, report)
+            replaced = {(d.kind, text[d.start : d.end]) for d in dets}
+            out, verification = _verify(out, replaced, policy, context, report)
             report.verification = verification
         report.timings["transform"] = time.perf_counter() - t1
         results.append(TextResult(out, report))
@@ -118,23 +119,25 @@ def scrub_texts(
 
 
 def _verify(
-    text: str, policy: Policy, context: CaseContext, report: Report
+    text: str, replaced: set[tuple[str, str]], policy: Policy, context: CaseContext, report: Report
 ) -> tuple[str, Verification]:
-    """Re-detect on the output; deny-listed values or tag-free PHI still found are masked.
+    """Re-check the output: no value we replaced, and no deny-listed identifier of the
+    case (some are learned from a later text of the same batch), may still be in it.
 
-    Only deterministic detectors run here (patterns and the deny-list): surrogates are
-    realistic names and dates on purpose, so re-running NER would flag our own output.
+    Deterministic checks only: surrogates are realistic names and dates on purpose, so
+    re-running NER would flag our own output; the patterns already ran on these exact
+    characters, so re-running them finds nothing new.
     """
     from deid.text.engine import get_engine
     from deid.text.operators import mask_residual
 
-    residual = get_engine().detect_residual(text, policy, context)
+    residual = get_engine().detect_residual(text, policy, context, replaced)
     if not residual:
         return text, Verification(ran=True, passed=True)
     text = mask_residual(text, residual)
     for d in residual:
         report.add(Finding(kind=d.kind, action="redacted", score=d.score, source="verify", span=(d.start, d.end)))
-    again = get_engine().detect_residual(text, policy, context)
+    again = get_engine().detect_residual(text, policy, context, replaced)
     return text, Verification(
         ran=True,
         passed=not again,

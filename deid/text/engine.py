@@ -335,16 +335,22 @@ class TextEngine:
                     context.add_identifier(d.kind, text[d.start : d.end], source="text")
         return merged
 
-    def detect_residual(self, text: str, policy: Policy, context: CaseContext) -> list[Detection]:
-        """Deterministic re-check of an output: deny-list terms and strong patterns only."""
+    def detect_residual(
+        self, text: str, policy: Policy, context: CaseContext, replaced: set[tuple[str, str]] = frozenset()  # type: ignore[assignment]
+    ) -> list[Detection]:
+        """Deny-list terms and replaced values still present in an output text."""
         terms = list(context.deny_terms()) + [("PERSON", t) for t in policy.text.deny_list]
         hits = self._deny_hits(text, terms)
-        strong = {"SSN", "EMAIL", "PHONE", "FAX", "MRN"}
-        surrogate = policy.text.operator == "surrogate"
-        for r in self.patterns.analyze(text, sorted(strong)):
-            if surrogate and r.entity_type in ("PHONE", "EMAIL", "FAX", "MRN", "SSN"):
-                continue  # realistic surrogates have these shapes on purpose
-            hits.append(Detection(r.entity_type, r.start, r.end, float(r.score), "verify"))
+        # replaced values differ per text: a plain search, not a regex compiled per text
+        for kind, value in replaced:
+            if len(value.strip()) < 4:
+                continue
+            pos = text.find(value)
+            while pos >= 0:
+                end = pos + len(value)
+                if (pos == 0 or not text[pos - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+                    hits.append(Detection(kind, pos, end, 1.0, "verify"))
+                pos = text.find(value, end)
         return self._merge(hits)
 
 
