@@ -100,3 +100,34 @@ def test_deadline_withholds(engines, context):
     policy = Policy.from_dict({"limits": {"timeout_s": 1e-6}})
     with pytest.raises(DeadlineExceeded):
         scrub_pixels(synth.ultrasound_frame()[None], policy=policy, context=context, text_mode="all")
+
+
+def test_verification_failure_withholds(context):
+    """A text that keeps being read after every redaction round withholds the input.
+
+    The engine is a registry plug-in that reports the same readable line wherever it
+    looks (as a reader would for text the fills cannot cover); the real code path runs.
+    """
+    from deid.core.errors import WithheldError
+    from deid.image.ocr import OcrEngine, TextBox, register_ocr_engine
+
+    class Stubborn(OcrEngine):
+        name = "stubborn-test"
+
+        def detect(self, image, options=None):
+            poly = np.array([[2, 2], [60, 2], [60, 14], [2, 14]], np.float32)
+            return [TextBox(poly, "SMITH 123", 0.99, self.name, 0.99)]
+
+    register_ocr_engine("stubborn-test", lambda threads: Stubborn())
+    policy = Policy.from_dict({"image": {"ocr_engine": "stubborn-test"}})
+    with pytest.raises(WithheldError) as exc:
+        scrub_pixels(synth.ultrasound_frame()[None], policy=policy, context=context, text_mode="all")
+    assert exc.value.reason == "verification_failed"
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+
+    code = "import sys, deid.image; bad = {'cv2', 'onnxruntime', 'rapidocr', 'spacy'} & set(sys.modules); assert not bad, bad"
+    subprocess.run([sys.executable, "-c", code], check=True)
