@@ -80,6 +80,9 @@ def clean_pixel_data(
         )
     report.findings.extend(result.report.findings)
     report.verification = result.report.verification
+    # the image core's caveats ("text smaller than N px may be missed") belong to this file
+    report.notes.extend(result.report.notes)
+    report.residual_risk.extend(result.report.residual_risk)
     _store(ds, cleaned, photometric)
     if faces:
         ds.RecognizableVisualFeatures = "NO"
