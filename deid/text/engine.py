@@ -69,6 +69,7 @@ _EPONYM_FOLLOWERS = regex.compile(
 
 
 _NAME_SPLIT = regex.compile(r"[\s,]+")
+_TOKEN = regex.compile(r"[^\W_]+")
 _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 
 
@@ -139,8 +140,6 @@ class TextEngine:
             registry=registry, nlp_engine=nlp_engine, supported_languages=["en"], context_aware_enhancer=enhancer
         )
         self.vocab = medical_terms()
-        self._deny_cache: dict[frozenset[tuple[str, str]], Any] = {}
-        self._lock = threading.Lock()
         self.load_seconds = time.perf_counter() - t0
         log.info("text engine ready in %.2fs (pipeline: %s)", self.load_seconds, ",".join(nlp.pipe_names))
 
@@ -226,37 +225,30 @@ class TextEngine:
                 return False
         return True
 
-    def _deny_regex(self, terms: frozenset[tuple[str, str]]) -> Any:
-        with self._lock:
-            rx = self._deny_cache.get(terms)
-            if rx is None:
-                groups: dict[str, list[str]] = {}
-                for kind, term in terms:
-                    groups.setdefault(kind, []).append(term)
-                parts = []
-                for j, (_kind, words) in enumerate(sorted(groups.items())):
-                    alt = "|".join(
-                        r"\s+".join(regex.escape(tok) for tok in w.split())
-                        for w in sorted(set(words), key=len, reverse=True)
-                    )
-                    parts.append(f"(?P<k{j}>{alt})")
-                rx = (regex.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", regex.IGNORECASE),
-                      [k for k, _ in sorted(groups.items())])
-                if len(self._deny_cache) > 256:
-                    self._deny_cache.clear()
-                self._deny_cache[terms] = rx
-            return rx
+    @staticmethod
+    def _deny_hits(text: str, terms: list[tuple[str, str]]) -> list[Detection]:
+        """Every occurrence of a deny-list term, as a sequence of word tokens.
 
-    def _deny_hits(self, text: str, terms: list[tuple[str, str]]) -> list[Detection]:
+        Matching is case-insensitive and ignores the separators between tokens, so
+        "HOPE^GRACE" finds "Grace Hope"'s parts, "00-447-1923" finds "00 447 1923".
+        A token n-gram lookup, linear in the text: the deny-list grows as a case is read
+        (names learned from each part), and a regex recompiled per text made a 64-text
+        case four times slower than 16 texts.
+        """
         if not terms:
             return []
-        rx, kinds = self._deny_regex(frozenset(terms))
+        index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for kind, term in terms:
+            toks = tuple(t.casefold() for t in _TOKEN.findall(term))
+            if toks:
+                index.setdefault(toks[0], []).append((toks, kind))
+        words = [(m.start(), m.end(), m.group().casefold()) for m in _TOKEN.finditer(text)]
         out = []
-        for m in rx.finditer(text):
-            for j, kind in enumerate(kinds):
-                if m.group(f"k{j}") is not None:
-                    out.append(Detection(kind, m.start(), m.end(), 1.0, "deny_list"))
-                    break
+        for i, (start, _end, w) in enumerate(words):
+            for toks, kind in index.get(w, ()):
+                n = len(toks)
+                if i + n <= len(words) and all(words[i + k][2] == toks[k] for k in range(1, n)):
+                    out.append(Detection(kind, start, words[i + n - 1][1], 1.0, "deny_list"))
         return out
 
     def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
