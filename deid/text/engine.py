@@ -68,9 +68,24 @@ _EPONYM_FOLLOWERS = regex.compile(
 )
 
 
+_CREDENTIALS = frozenset(
+    "md do rn np pa pa-c phd dds dmd dpm fnp cnm crna mbbs mbchb frcs frcp facs facp lpn cna "
+    "pharmd aprn dnp msn bsn lcsw pt dpt ot rt rrt ma jr sr ii iii iv esq".split()
+)
+_PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac".split())
+_NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
+_PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
 _NAME_SPLIT = regex.compile(r"[\s,]+")
 _TOKEN = regex.compile(r"[^\W_]+")
 _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
+
+
+_STOPWORDS = frozenset(
+    "a an the and or but is was are were has had have with without for from to of in on at by as "
+    "this that these those he she it they his her their its who whom which what when where how "
+    "dr doctor mr mrs ms miss mx prof patient pt nurse re subject dear hi hello regards thanks "
+    "today yesterday tomorrow now am pm".split()
+)
 
 
 class _NoContextEnhancer:
@@ -223,7 +238,65 @@ class TextEngine:
                 return False
             if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and span[:1].islower() and d.source == "SpacyRecognizer":
                 return False
+            if d.source == "SpacyRecognizer" and self._all_common_words(span):
+                return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
+        if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and d.source != "deny_list" and self._is_clinical(span):
+            return False  # "CC: SOB", "PMH HASHIMOTO'S THYROIDITIS"
         return True
+
+    def _all_common_words(self, span: str) -> bool:
+        """Every word is everyday English and none is in a name list (so "Grace Hope"
+        stays a name while "Distal Radius" does not)."""
+        from deid.text.recognizers import common_words, gazetteer
+
+        common, first, last = common_words(), gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
+        words = [w.strip(".,'’()").casefold() for w in span.split()]
+        words = [w for w in words if w]
+        return bool(words) and all((w in common or w in self.vocab) and w not in first and w not in last for w in words)
+
+    def _name_token(self, tok: str, caps: bool) -> bool:
+        from deid.text.recognizers import common_words, gazetteer
+
+        t = tok.rstrip(".")
+        low = t.casefold()
+        if low in _CREDENTIALS or low in self.vocab or low in _STOPWORDS:
+            return False
+        if len(t) == 1:
+            return t.isupper()  # an initial
+        if not t[:1].isupper() and low not in _PARTICLES:
+            return False
+        if caps != t.isupper() and len(t) > 1 and low not in _PARTICLES:
+            return False
+        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
+        return low in first or low in last or low not in common_words()
+
+    def _expand_names(self, text: str, dets: list[Detection]) -> list[Detection]:
+        """Grow a name over adjacent name tokens: initials, particles, unlisted parts
+        ("SAGER A", "JUAN CARLOS FERNÁNDEZ DE LA CRUZ", "Ó SMOLÁIN")."""
+        out = []
+        for d in dets:
+            if d.kind != "PERSON" or d.score < 0.5:
+                out.append(d)
+                continue
+            start, end = d.start, d.end
+            caps = text[start:end].isupper()
+            for _ in range(4):
+                m = _NEXT_TOKEN.match(text, end)
+                if not m or not self._name_token(m.group(1), caps):
+                    break
+                tok = m.group(1)
+                if tok.casefold() in _PARTICLES:  # a particle only with a name after it
+                    m2 = _NEXT_TOKEN.match(text, m.end())
+                    if not m2 or not self._name_token(m2.group(1), caps) or m2.group(1).casefold() in _PARTICLES:
+                        break
+                end = m.end() - (1 if tok.endswith(".") and len(tok) > 2 else 0)
+            for _ in range(3):
+                m = _PREV_TOKEN.search(text, max(0, start - 40), start)
+                if not m or not self._name_token(m.group(1), caps) or len(m.group(1).rstrip(".")) == 1 and not caps:
+                    break
+                start = m.start()
+            out.append(Detection(d.kind, start, end, d.score, d.source) if (start, end) != (d.start, d.end) else d)
+        return out
 
     @staticmethod
     def _deny_hits(text: str, terms: list[tuple[str, str]]) -> list[Detection]:
@@ -317,6 +390,7 @@ class TextEngine:
         terms = list(context.deny_terms()) if context is not None else []
         terms += [("PERSON", t) for t in policy.text.deny_list]
         kept += self._deny_hits(text, terms)
+        kept = self._expand_names(text, kept)
         kept += self._propagate(text, kept)
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
         if context is not None:

@@ -97,6 +97,9 @@ def load_patterns() -> tuple[PatternSpec, ...]:
     macros: dict[str, str] = dict(spec.get("macros", {}))
     macros["STREET_SUFFIX"] = _alternation(_read_lines("street_suffixes.txt"))
     macros["INSTITUTION_SUFFIX"] = _alternation(_read_lines("institution_suffixes.txt"))
+    macros["STREET_SUFFIX_UPPER"] = _alternation(w.upper() for w in _read_lines("street_suffixes.txt"))
+    macros["STREET_SUFFIX_LOWER"] = _alternation(w.lower() for w in _read_lines("street_suffixes.txt"))
+    macros["INSTITUTION_SUFFIX_UPPER"] = _alternation(w.upper() for w in _read_lines("institution_suffixes.txt"))
     out = []
     for rec in spec["recognizers"]:
         flags = _FLAG_CASE if rec.get("case_sensitive") else _FLAG_DEFAULT
@@ -206,12 +209,14 @@ class NameGazetteerRecognizer(EntityRecognizer):
             if lw in _TITLES or lw in vocab or len(w) < 2:
                 i += 1
                 continue
-            cap = w[0].isupper() and not w.isupper()
+            # Capitalised, or ALL CAPS (triage notes, headers) when long enough not to be
+            # an abbreviation: "ROBERTS, TANYA".
+            cap = w[0].isupper() and (not w.isupper() or len(w) >= 3)
             nxt = words[i + 1] if i + 1 < n and words[i + 1][0] - e <= 2 else None
             if nxt is not None:
                 s2, e2, w2 = nxt
                 gap = text[e:s2]
-                cap2 = w2[0].isupper() and not w2.isupper()
+                cap2 = w2[0].isupper() and (not w2.isupper() or len(w2) >= 3)
                 lw2 = w2.casefold()
                 if gap.strip() == "" and lw2 not in vocab and lw2 not in _TITLES:
                     if cap and cap2 and lw in first and (lw2 in last or first.is_clear(lw) and lw2 not in first.ambiguous):
@@ -224,7 +229,7 @@ class NameGazetteerRecognizer(EntityRecognizer):
                         out.append(_result("PERSON", s, e2, 0.6, type(self).__name__))
                         i += 2
                         continue
-                if gap.strip() == "," and cap and cap2 and last.is_clear(lw) and lw2 in first:
+                if gap.strip() == "," and cap and cap2 and (last.is_clear(lw) or lw in last and first.is_clear(lw2)) and lw2 in first:
                     out.append(_result("PERSON", s, e2, 0.8, type(self).__name__))
                     i += 2
                     continue
@@ -287,13 +292,25 @@ def common_words() -> frozenset[str]:
     return frozenset(_read_lines("common_words.txt"))
 
 
+# A sign-off line: "-- jane doe", "- X.Z."
+_SIGNOFF = _re.compile(r"(?m)^[ \t]*(?:--|—|–|-)[ \t]*")
 _SLOT_CUES = _re.compile(
-    r"\b(?:pt\.?\s+name|patient\s+name|name|pt|patient|spoke\s+with|spoke\s+to|talked\s+(?:to|with)|"
+    r"\b(?:"
+    # words that introduce a person
+    r"(?:pt\.?\s+name|patient\s+name|name|pt|patient|spoke\s+with|spoke\s+to|talked\s+(?:to|with)|"
     r"discussed\s+with|seen\s+by|seen\s+with|referred\s+by|wife|husband|spouse|partner|son|daughter|"
-    r"mother|father|sister|brother|mr|mrs|ms|miss|dr|caregiver|guardian|contact|we\s+saw|saw)\b\.?\s*[:,\-]?\s*",
+    r"mother|father|sister|brother|mr|mrs|ms|miss|dr|caregiver|guardian|contact|we\s+saw|saw|"
+    r"dear|hi|hello|handover\s+(?:given\s+)?(?:by|to)|given\s+by|handed\s+over\s+to|"
+    r"nurse|pcp|gp|attending|resident|surgeon|consultant|registrar|signed|author|caller|called\s+by)\b\.?\s*[:,\-]?"
+    # sign-offs, only with punctuation before the name: "Kind regards, Jane"
+    r"|(?:regards|kind\s+regards|best\s+regards|best|thanks|thank\s+you|cheers|sincerely|yours)\s*[,:\-\n]"
+    # headers and bed lists, only with a colon: "From: ...", "Bed 4: ..."
+    r"|(?:from|to|cc|attn|re|subject|bed\s+\d+|room\s+\d+)\s*:"
+    r")\s*",
     _re.IGNORECASE,
 )
 _BLANKS = _re.compile(r"[ \t]+")
+_INITIALS = _re.compile(r"(?!(?:e\.g|i\.e|a\.m|p\.m)\.)(?:[A-Za-z]\.\s?){1,3}(?![A-Za-z])", _re.IGNORECASE)
 _STOP = frozenset(
     "a an the and or but is was are were has had have with without for from to of in on at by "
     "this that these those he she it they his her their its who whom which what when where "
@@ -319,27 +336,35 @@ class NameSlotRecognizer(EntityRecognizer):
     def load(self) -> None:
         pass
 
-    def _name_like(self, word: str, position: int) -> bool:
+    def _name_like(self, word: str, position: int, nxt: str = "") -> bool:
         w = word.casefold().rstrip("'’")
         if len(w) < 2 or w in _STOP or w in self.vocab:
             return False
         if self.first.is_clear(w) or self.last.is_clear(w):
             return True
         if w in self.first.ambiguous or w in self.last.ambiguous:
-            return position > 0
+            # "Hope", "Will": a name after a cue when capitalised, after another name
+            # part, or when the next word is a surname ("hope young", "faith brown")
+            return position > 0 or word[:1].isupper() or nxt.casefold() in self.last
         return w not in self.common and not any(ch.isdigit() for ch in w)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if entities and "PERSON" not in entities:
             return []
         out = []
-        for cue in _SLOT_CUES.finditer(text):
-            pos = cue.end()
+        cues = [m.end() for m in _SLOT_CUES.finditer(text)] + [m.end() for m in _SIGNOFF.finditer(text)]
+        for pos in cues:
             start = end = -1
             count = 0
             while count < 3:
-                m = _WORD.match(text, pos)
-                if not m or not self._name_like(m.group(), count):
+                ini = _INITIALS.match(text, pos)
+                m = ini or _WORD.match(text, pos)
+                if m and ini is None:
+                    after = _BLANKS.match(text, m.end())
+                    nxt_m = _WORD.match(text, after.end()) if after else None
+                    if not self._name_like(m.group(), count, nxt_m.group() if nxt_m else ""):
+                        break
+                if not m:
                     break
                 if start < 0:
                     start = m.start()
