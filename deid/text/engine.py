@@ -72,7 +72,7 @@ _CREDENTIALS = frozenset(
     "md do rn np pa pa-c phd dds dmd dpm fnp cnm crna mbbs mbchb frcs frcp facs facp lpn cna "
     "pharmd aprn dnp msn bsn lcsw pt dpt ot rt rrt ma jr sr ii iii iv esq".split()
 )
-_PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac".split())
+_PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
 _NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
 _PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
 _NAME_SPLIT = regex.compile(r"[\s,]+")
@@ -259,10 +259,10 @@ class TextEngine:
 
         t = tok.rstrip(".")
         low = t.casefold()
+        if len(t) == 1:
+            return t.isupper()  # an initial ("SAGER A", "J. PARK")
         if low in _CREDENTIALS or low in self.vocab or low in _STOPWORDS:
             return False
-        if len(t) == 1:
-            return t.isupper()  # an initial
         if not t[:1].isupper() and low not in _PARTICLES:
             return False
         if caps != t.isupper() and len(t) > 1 and low not in _PARTICLES:

@@ -293,15 +293,19 @@ def common_words() -> frozenset[str]:
 
 
 # A sign-off line: "-- jane doe", "- X.Z."
-_SIGNOFF = _re.compile(r"(?m)^[ \t]*(?:--|—|–|-)[ \t]*")
+_SIGNOFF = _re.compile(r"(?m)^[ \t]*(?:--|—|–)[ \t]*")  # not "- ": that is a list bullet
 _SLOT_CUES = _re.compile(
     r"\b(?:"
     # words that introduce a person
     r"(?:pt\.?\s+name|patient\s+name|name|pt|patient|spoke\s+with|spoke\s+to|talked\s+(?:to|with)|"
     r"discussed\s+with|seen\s+by|seen\s+with|referred\s+by|wife|husband|spouse|partner|son|daughter|"
     r"mother|father|sister|brother|mr|mrs|ms|miss|dr|caregiver|guardian|contact|we\s+saw|saw|"
+    r"niece|nephew|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|poa|friend|"
+    r"neighbou?r|carer|referring|ordering|requesting|reported\s+by|dictated\s+by|read\s+by|"
     r"dear|hi|hello|handover\s+(?:given\s+)?(?:by|to)|given\s+by|handed\s+over\s+to|"
-    r"nurse|pcp|gp|attending|resident|surgeon|consultant|registrar|signed|author|caller|called\s+by)\b\.?\s*[:,\-]?"
+    r"nurse|pcp|gp|attending|resident|surgeon|consultant|registrar|signed|author|caller|called\s+by)\b"
+    # only abbreviations take a full stop: "patient." ends a sentence, "pt." does not
+    r"(?:(?<=pt|mr|dr|ms)\.|(?<=mrs)\.)?\s*[:,\-]?"
     # sign-offs, only with punctuation before the name: "Kind regards, Jane"
     r"|(?:regards|kind\s+regards|best\s+regards|best|thanks|thank\s+you|cheers|sincerely|yours)\s*[,:\-\n]"
     # headers and bed lists, only with a colon: "From: ...", "Bed 4: ..."
@@ -310,9 +314,11 @@ _SLOT_CUES = _re.compile(
     _re.IGNORECASE,
 )
 _BLANKS = _re.compile(r"[ \t]+")
-_INITIALS = _re.compile(r"(?!(?:e\.g|i\.e|a\.m|p\.m)\.)(?:[A-Za-z]\.\s?){1,3}(?![A-Za-z])", _re.IGNORECASE)
+_INITIALS = _re.compile(r"(?!(?:e\.g|i\.e|a\.m|p\.m)\.)(?:[^\W\d_]\.\s?){1,3}(?![^\W\d_])", _re.IGNORECASE)
+# Capitalised words after a cue that are not names ("Hi All", "Dear Colleague").
+_NOT_NAMES = frozenset("all team everyone colleague colleagues sir madam doctor doctors nurse nurses there folks guys friends ward".split())
 _STOP = frozenset(
-    "a an the and or but is was are were has had have with without for from to of in on at by "
+    "dr mr mrs ms prof doctor a an the and or but is was are were has had have with without for from to of in on at by "
     "this that these those he she it they his her their its who whom which what when where "
     "today yesterday tomorrow now re results am pm".split()
 )
@@ -342,6 +348,8 @@ class NameSlotRecognizer(EntityRecognizer):
             return False
         if self.first.is_clear(w) or self.last.is_clear(w):
             return True
+        if word[:1].isupper() and not word.isupper() and w not in _NOT_NAMES:
+            return True  # a capitalised word right after a name cue is a name ("Hi Pat")
         if w in self.first.ambiguous or w in self.last.ambiguous:
             # "Hope", "Will": a name after a cue when capitalised, after another name
             # part, or when the next word is a surname ("hope young", "faith brown")
