@@ -96,6 +96,18 @@ class _NoContextEnhancer:
         return raw_results
 
 
+@functools.lru_cache(maxsize=8)  # only the last few cases' lists stay in memory
+def _deny_index(terms: tuple[tuple[str, str], ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First token -> (tokens, kind) of each deny-list term; cached: a case's texts share
+    one deny-list (it only grows), so most calls reuse the last index."""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for kind, term in terms:
+        toks = tuple(t.casefold() for t in _TOKEN.findall(term))
+        if toks:
+            index.setdefault(toks[0], []).append((toks, kind))
+    return index
+
+
 class TextEngine:
     """Presidio AnalyzerEngine + post-processing. One per process; thread-safe reads."""
 
@@ -310,11 +322,7 @@ class TextEngine:
         """
         if not terms:
             return []
-        index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for kind, term in terms:
-            toks = tuple(t.casefold() for t in _TOKEN.findall(term))
-            if toks:
-                index.setdefault(toks[0], []).append((toks, kind))
+        index = _deny_index(tuple(terms))
         words = [(m.start(), m.end(), m.group().casefold()) for m in _TOKEN.finditer(text)]
         out = []
         for i, (start, _end, w) in enumerate(words):

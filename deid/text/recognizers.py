@@ -74,6 +74,10 @@ class PatternSpec:
     # per regex: lower-case substrings of which one must occur for it to be tried
     # (a cheap prefilter; empty = always try)
     requires: tuple[tuple[str, ...], ...] = ()
+    # per regex: the zero-width assertion split off its start (see _split_lead), or None
+    leads: tuple[Any, ...] = ()
+    sources: tuple[str, ...] = ()  # the full pattern texts, macros spliced in
+    flags: int = 0
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -90,6 +94,155 @@ def _compile(pat: str, flags: int) -> Any:
         return regex.compile(pat, flags)
 
 
+def _closing(pat: str, i: int) -> int:
+    """Index just past the group that opens at ``pat[i]`` (escapes and classes respected)."""
+    depth, in_class = 0, False
+    while i < len(pat):
+        ch = pat[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pat[i + 1 : i + 2] == "^":
+                i += 1
+            if pat[i + 1 : i + 2] == "]":
+                i += 1  # a literal "]" first in a class
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError("unbalanced group")
+
+
+_LEAD = _re.compile(r"\\b|\(\?<[!=]")
+
+
+def _split_lead(pat: str) -> tuple[str, str, str] | None:
+    """Split a leading zero-width assertion off a pattern: ``\\b...`` or ``(?<![\\w])...``,
+    also inside a leading ``(?i:`` group. Returns (rest, assertion, flags prefix).
+
+    Why: a pattern that starts with an assertion gets none of the regex engine's
+    first-character scanning, so it is tried at every position of the text; without the
+    assertion it runs 3-10x faster. ``_iter_matches`` then checks the assertion at each
+    match start, which finds exactly the matches of the original pattern (an assertion
+    at the start constrains only the start position). Tested against the originals.
+    """
+    prefix = ""
+    body = pat
+    if body.startswith("(?i:"):
+        prefix, body = "(?i:", body[4:]
+    m = _LEAD.match(body)
+    if not m:
+        return None
+    end = 2 if m.group() == "\\b" else _closing(body, 0)
+    assertion, rest = body[:end], body[end:]
+    if rest.startswith(("*", "+", "?", "{", "|")) or rest.startswith(")") and not prefix:
+        return None
+    if prefix:
+        # the (?i: group must close after an alternation-free body: "(?i:\\bA|B)" is not ours to split
+        close = _closing("(" + rest, 0) - 1
+        inner = rest[: close - 1]
+        if _has_top_level_bar(inner):
+            return None
+    elif _has_top_level_bar(rest):
+        return None
+    return prefix + rest, assertion, prefix
+
+
+def _has_top_level_bar(pat: str) -> bool:
+    depth, in_class, i = 0, False, 0
+    while i < len(pat):
+        ch = pat[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pat[i + 1 : i + 2] == "^":
+                i += 1
+            if pat[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def _compile_fast(pat: str, flags: int) -> tuple[Any, Any]:
+    """(pattern, leading assertion or None); both compiled by the same module."""
+    split = _split_lead(pat)
+    full = _compile(pat, flags)
+    if split is None:
+        return full, None
+    rest, assertion, prefix = split
+    if not isinstance(full, _re.Pattern) or not _scans_fast(rest, flags):
+        return full, None
+    try:
+        fast = _re.compile(rest, flags)
+        lead = _re.compile(prefix + assertion + (")" if prefix else ""), flags)
+    except _re.error:
+        return full, None
+    return fast, lead
+
+
+def _scans_fast(pat: str, flags: int) -> bool:
+    """Whether ``re`` can skip ahead to candidate starts of ``pat``: it begins with one
+    character or class (or the compiler found a literal/charset prefix). Measured on the
+    bench corpora: such patterns run 1.2-20x faster split; patterns that begin with an
+    alternation of words or an optional part run 1.5-2.5x slower split, so they stay
+    whole. Reads the compiled program through ``re``'s private compiler: when that is
+    not available (another Python), nothing is split, which is only slower.
+    """
+    try:
+        from re import _compiler, _constants, _parser  # type: ignore[attr-defined]
+
+        code = _compiler._code(_parser.parse(pat, flags), flags)
+        if code[0] != _constants.INFO:
+            return False
+        if code[2] & (_constants.SRE_INFO_PREFIX | _constants.SRE_INFO_CHARSET):
+            return True
+        i = code[1] + 1
+        while code[i] == _constants.MARK:
+            i += 2
+        op = code[i]
+        if op in (_constants.LITERAL, _constants.LITERAL_IGNORE, _constants.LITERAL_UNI_IGNORE,
+                  _constants.IN, _constants.IN_IGNORE, _constants.IN_UNI_IGNORE):
+            return True
+        return op in (_constants.REPEAT_ONE, _constants.MIN_REPEAT_ONE) and code[i + 2] >= 1
+    except Exception:  # noqa: BLE001 - a private API; any surprise means "do not split"
+        return False
+
+
+def iter_matches(rx: Any, lead: Any, text: str) -> Iterable[Any]:
+    """``rx.finditer(text)`` for a pattern whose leading assertion ``lead`` was split off."""
+    if lead is None:
+        yield from rx.finditer(text)
+        return
+    pos, n = 0, len(text)
+    while pos <= n:
+        m = rx.search(text, pos)
+        if m is None:
+            return
+        s, e = m.span()
+        if lead.match(text, s) is None:
+            pos = s + 1
+            continue
+        yield m
+        pos = e if e > s else s + 1
+
+
 @functools.cache
 def load_patterns() -> tuple[PatternSpec, ...]:
     """Compile ``patterns.yaml`` once per process."""
@@ -103,16 +256,20 @@ def load_patterns() -> tuple[PatternSpec, ...]:
     out = []
     for rec in spec["recognizers"]:
         flags = _FLAG_CASE if rec.get("case_sensitive") else _FLAG_DEFAULT
-        compiled, requires = [], []
+        compiled, requires, leads, sources = [], [], [], []
         for item in rec["patterns"]:
             pat = item["re"] if isinstance(item, dict) else item
             need = tuple(str(r).lower() for r in item.get("requires", ())) if isinstance(item, dict) else ()
             need = need or tuple(str(r).lower() for r in rec.get("requires", ()))
             for key, val in macros.items():
                 pat = pat.replace("{" + key + "}", val)
-            compiled.append(_compile(pat, flags))
+            fast, lead = _compile_fast(pat, flags)
+            compiled.append(fast)
+            leads.append(lead)
             requires.append(need)
-        out.append(PatternSpec(rec["name"], rec["entity"], float(rec["score"]), tuple(compiled), tuple(requires)))
+            sources.append(pat)
+        out.append(PatternSpec(rec["name"], rec["entity"], float(rec["score"]), tuple(compiled),
+                               tuple(requires), tuple(leads), tuple(sources), int(flags)))
     return tuple(out)
 
 
@@ -145,11 +302,11 @@ class ClinicalPatternRecognizer(EntityRecognizer):
         for spec in self.specs:
             if wanted is not None and spec.entity not in wanted:
                 continue
-            for rx, need in zip(spec.regexes, spec.requires, strict=True):
+            for rx, need, lead in zip(spec.regexes, spec.requires, spec.leads, strict=True):
                 if need and not any(n in lowered for n in need):
                     continue
                 has_group = "phi" in rx.groupindex
-                for m in rx.finditer(text):
+                for m in iter_matches(rx, lead, text):
                     start, end = m.span("phi") if has_group else m.span()
                     if start < 0:
                         continue
@@ -253,6 +410,11 @@ class CityGazetteerRecognizer(EntityRecognizer):
         gz = gazetteer("cities.tsv")
         self.names = gz.clear
         self.max_words = max(len(c.split()) for c in gz.clear)
+        # first word -> the most words of a name that starts with it (most are 1)
+        self.lengths: dict[str, int] = {}
+        for c in gz.clear:
+            parts = c.split(" ")
+            self.lengths[parts[0]] = max(self.lengths.get(parts[0], 0), len(parts))
         self.vocab = medical_terms()
         super().__init__(supported_entities=["LOCATION"], name="CityGazetteerRecognizer")
 
@@ -271,7 +433,7 @@ class CityGazetteerRecognizer(EntityRecognizer):
                 i += 1
                 continue
             hit = 0
-            for n in range(min(self.max_words, len(words) - i), 0, -1):
+            for n in range(min(self.lengths.get(w.casefold(), 0), len(words) - i), 0, -1):
                 group = words[i : i + n]
                 if any(not g.group()[0].isupper() for g in group):
                     continue
