@@ -73,6 +73,21 @@ _CREDENTIALS = frozenset(
     "pharmd aprn dnp msn bsn lcsw pt dpt ot rt rrt ma jr sr ii iii iv esq".split()
 )
 _PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
+_HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
+# credentials that are never a surname ("Do", "Ma", "Pa" are)
+_TRIM_CREDENTIALS = frozenset(
+    "md rn np phd dds dmd crna mbbs mbchb frcs frcp facs facp lpn cna aprn dnp msn bsn lcsw dpt rrt pharmd fnp cnm dpm".split()
+)
+_TRAILING_CREDENTIAL = regex.compile(r",?\s+([A-Za-z][A-Za-z.\-]*)\.?$")
+_PLACE_AFTER = regex.compile(r"[ \t]+in[ \t]+(\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,2}|\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Ll}[\p{Ll}'’\-]+)?)(?=[\s.,;:!?)]|$)")
+_DATE_AFTER = regex.compile(r"[ \t]+(?:on[ \t]+)?(\d{1,2}/\d{1,2}(?:/\d{2,4})?)(?![\d/])")
+_MONTHS_DAYS = frozenset(
+    "january february march april may june july august september october november december jan feb mar apr jun jul aug "
+    "sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday spring summer autumn fall winter "
+    "christmas easter".split()
+)
+_FIELD_LABEL = regex.compile(r"(?i)\b(?:date|time|name|number|no|id|dob|address|phone|tel|signature|physician|provider|unit|ward|bed|room)\.?:?$")
+_WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
 _NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
 _PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
 _NAME_SPLIT = regex.compile(r"[\s,]+")
@@ -252,9 +267,27 @@ class TextEngine:
                 return False
             if d.source == "SpacyRecognizer" and self._all_common_words(span):
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
+        if (d.source not in ("name_title", "deny_list") and len(span.split()) >= 2 and _FIELD_LABEL.search(span)
+                and text[d.end : d.end + 2].lstrip(" ").startswith(":")):
+            return False  # "Admission Date:", "Discharge Date:" - a field label, whatever found it
+        if d.source == "institution_named" and not self._named_after_person_or_place(span):
+            return False
+        if d.source == "name_title" and _HONORIFIC_BEFORE.search(text, max(0, d.start - 12), d.start):
+            return True  # "Mr Johnson", "Dr. Graves": after an honorific an eponym is a person
         if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and d.source != "deny_list" and self._is_clinical(span):
             return False  # "CC: SOB", "PMH HASHIMOTO'S THYROIDITIS"
         return True
+
+    def _named_after_person_or_place(self, span: str) -> bool:
+        """"Reed Surgery", "Oneal Elementary": a practice or school named after a listed
+        person or place; not "Plastic Surgery" or "Cardiac Surgery"."""
+        from deid.text.recognizers import gazetteer
+
+        words = [w.strip(".,'’").casefold() for w in _WORD_TOKEN.findall(span)]
+        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
+        first, last, cities = gazetteer("first_names.tsv"), gazetteer("surnames.tsv"), gazetteer("cities.tsv")
+        named = [w for w in words[:-1] if w in first or w in last or w in cities]
+        return bool(named) and not any(w in self.vocab for w in named)
 
     def _all_common_words(self, span: str) -> bool:
         """Every word is everyday English and none is in a name list (so "Grace Hope"
@@ -281,6 +314,39 @@ class TextEngine:
             return False
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         return low in first or low in last or low not in common_words()
+
+    def _trim_names(self, text: str, dets: list[Detection]) -> list[Detection]:
+        """Cut words a pattern swallowed in front of a name: in capitals, "HANDOVER GIVEN
+        BY YEWANDE RN" is "YEWANDE": a function word ends any name before it. (Learned
+        names are trimmed too, so "GIVEN" is never propagated as a name.) Everyday words
+        alone are not cut: "Singer", "Baker" are surnames."""
+        out = []
+        for d in dets:
+            if d.kind == "PERSON":
+                d = self._trim_credentials(text, d)
+            if d.kind != "PERSON" or d.source not in ("name_title", "name_context", "NameSlotRecognizer"):
+                out.append(d)
+                continue
+            caps = text[d.start : d.end].isupper()
+            toks = [(m.start(), m.end(), m.group().casefold()) for m in _WORD_TOKEN.finditer(text, d.start, d.end)]
+            cut = 0
+            for k, (s, _e, w) in enumerate(toks[:-1]):
+                # "by" or "BY" in capitals; a capitalised "An" in mixed case may be a name
+                if len(w) > 1 and w in _STOPWORDS and w not in _PARTICLES and (caps or text[s].islower()):
+                    cut = k + 1
+            if cut and cut < len(toks):
+                out.append(Detection(d.kind, toks[cut][0], d.end, d.score, d.source))
+            else:
+                out.append(d)
+        return out
+
+    @staticmethod
+    def _trim_credentials(text: str, d: Detection) -> Detection:
+        """"YEWANDE RN" -> "YEWANDE": a trailing credential is not part of the name."""
+        m = _TRAILING_CREDENTIAL.search(text, d.start, d.end)
+        if m and m.start() > d.start and m.group(1).isupper() and m.group(1).casefold().replace(".", "") in _TRIM_CREDENTIALS:
+            return Detection(d.kind, d.start, m.start(), d.score, d.source)
+        return d
 
     def _expand_names(self, text: str, dets: list[Detection]) -> list[Detection]:
         """Grow a name over adjacent name tokens: initials, particles, unlisted parts
@@ -330,6 +396,31 @@ class TextEngine:
                 n = len(toks)
                 if i + n <= len(words) and all(words[i + k][2] == toks[k] for k in range(1, n)):
                     out.append(Detection(kind, start, words[i + n - 1][1], 1.0, "deny_list"))
+        return out
+
+    def _after_institution(self, text: str, dets: list[Detection]) -> list[Detection]:
+        """What follows an institution name: its town ("at Mass General in Sale", "at
+        riverside family practice in diaz") and a bare date ("Seen at Valley Children's
+        12/23": a ratio right after a hospital name is not a thing)."""
+        from deid.text.recognizers import common_words
+
+        out = []
+        for d in dets:
+            if d.kind != "ORGANIZATION":
+                continue
+            m = _PLACE_AFTER.match(text, d.end)
+            if m:
+                words = [w.casefold() for w in _WORD_TOKEN.findall(m.group(1))]
+                lower = m.group(1).islower()
+                if lower and not text[d.start : d.end].islower():
+                    words = []  # "at St Mary's in hospital": lower case only in lower-case text
+                if words and not any(w in _STOPWORDS or w in _MONTHS_DAYS or w in self.vocab for w in words) and not (
+                    lower and any(w in common_words() for w in words)
+                ):
+                    out.append(Detection("LOCATION", m.start(1), m.end(1), 0.6, "after_institution"))
+            m = _DATE_AFTER.match(text, d.end)
+            if m:
+                out.append(Detection("DATE", m.start(1), m.end(1), 0.6, "after_institution"))
         return out
 
     def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
@@ -398,8 +489,10 @@ class TextEngine:
         terms = list(context.deny_terms()) if context is not None else []
         terms += [("PERSON", t) for t in policy.text.deny_list]
         kept += self._deny_hits(text, terms)
+        kept = self._trim_names(text, kept)
         kept = self._expand_names(text, kept)
         kept += self._propagate(text, kept)
+        kept += self._after_institution(text, kept)
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
         if context is not None:
             # learn from the precise detections themselves, before a wider NER span

@@ -253,6 +253,7 @@ def load_patterns() -> tuple[PatternSpec, ...]:
     macros["STREET_SUFFIX_UPPER"] = _alternation(w.upper() for w in _read_lines("street_suffixes.txt"))
     macros["STREET_SUFFIX_LOWER"] = _alternation(w.lower() for w in _read_lines("street_suffixes.txt"))
     macros["INSTITUTION_SUFFIX_UPPER"] = _alternation(w.upper() for w in _read_lines("institution_suffixes.txt"))
+    macros["KNOWN_INSTITUTION"] = _alternation(_read_lines("known_institutions.txt"))
     out = []
     for rec in spec["recognizers"]:
         flags = _FLAG_CASE if rec.get("case_sensitive") else _FLAG_DEFAULT
@@ -375,7 +376,8 @@ class NameGazetteerRecognizer(EntityRecognizer):
                 gap = text[e:s2]
                 cap2 = w2[0].isupper() and (not w2.isupper() or len(w2) >= 3)
                 lw2 = w2.casefold()
-                if gap.strip() == "" and lw2 not in vocab and lw2 not in _TITLES:
+                # (not over a line break in capitals: "KIND REGARDS - LORENZA\nHANDOVER ...")
+                if gap.strip() == "" and lw2 not in vocab and lw2 not in _TITLES and not ("\n" in gap and w2.isupper()):
                     if cap and cap2 and lw in first and (lw2 in last or first.is_clear(lw) and lw2 not in first.ambiguous):
                         # First Last (also First Unknown-capitalised when the first is clear)
                         out.append(_result("PERSON", s, e2, 0.8, type(self).__name__))
@@ -480,6 +482,7 @@ _INITIALS = _re.compile(r"(?!(?:e\.g|i\.e|a\.m|p\.m)\.)(?:[^\W\d_]\.\s?){1,3}(?!
 # Capitalised words after a cue that are not names ("Hi All", "Dear Colleague").
 _NOT_NAMES = frozenset("all team everyone colleague colleagues sir madam doctor doctors nurse nurses there folks guys friends ward".split())
 _STOP = frozenset(
+    "md rn np pa phd dds dmd crna mbbs frcs frcp lpn cna aprn dnp msn bsn lcsw dpt rrt esq "
     "dr mr mrs ms prof doctor a an the and or but is was are were has had have with without for from to of in on at by "
     "this that these those he she it they his her their its who whom which what when where "
     "today yesterday tomorrow now re results am pm".split()
@@ -510,8 +513,10 @@ class NameSlotRecognizer(EntityRecognizer):
             return False
         if self.first.is_clear(w) or self.last.is_clear(w):
             return True
-        if word[:1].isupper() and not word.isupper() and w not in _NOT_NAMES:
-            return True  # a capitalised word right after a name cue is a name ("Hi Pat")
+        if (w in self.first.ambiguous or w in self.last.ambiguous) and w not in self.common:
+            return True  # frequent as a word in some corpus ("ludwig") but no English word
+        if word[:1].isupper() and not word.isupper() and w not in _NOT_NAMES and w not in self.common:
+            return True  # a capitalised non-word right after a name cue is a name ("Hi Oisín")
         if w in self.first.ambiguous or w in self.last.ambiguous:
             # "Hope", "Will": a name after a cue when capitalised, after another name
             # part, or when the next word is a surname ("hope young", "faith brown")

@@ -75,6 +75,24 @@ CASES = [
     ("Transferred from St. Mary's Medical Center overnight.", "St. Mary's Medical Center"),
     ("Followed at Lakeview General Hospital.", "Lakeview General Hospital"),
     ("Recently travelled to Tucson for a wedding.", "Tucson"),
+    # labelled LAST, FIRST in capitals with particles; a name in a specimen label
+    ("PT: MARTÍNEZ-RUIZ, LUCÍA 12 year old", "MARTÍNEZ-RUIZ, LUCÍA"),
+    ("Patient: Ó LAIGHNIGH, DANIELLE    URN 5883451", "Ó LAIGHNIGH, DANIELLE"),
+    ("labeled with the patient's name (ADEMILUYI, ABENI) and MRN", "ADEMILUYI, ABENI"),
+    ("whom I saw on the 27th. Mr Johnson reports a positive Romberg test.", "Johnson"),
+    # short dates after a date label; ages in decades
+    ("Date of service: 6/19   Provider: J. Smith, MD", "6/19"),
+    ("Discharge Date: 30.6.\nAttending: R. Pires", "30.6"),
+    ("Bed 1: EVERETT (in her mid-90s) Tourette syndrome", "mid-90s"),
+    # well-known hospitals without a suffix, named practices, the town after a hospital
+    ("For transfer to Addenbrooke's tmrw.", "Addenbrooke's"),
+    ("referral to Cedars-Sinai for respite", "Cedars-Sinai"),
+    ("PCP DR GRACE PARK @ REED SURGERY", "REED SURGERY"),
+    ("by Dr Mata at Mass General in Sale. Since then", "Sale"),
+    ("Seen at Valley Children's Hospital 12/23.", "12/23"),
+    # a town before a UK postcode; a flat number
+    ("958 Davies Lake, North Aliceside, WS29 3RZ", "North Aliceside"),
+    ("lives alone at Flat 2/1, 85 Katy Estate, Khanmouth, B24 8EW.", "Flat 2/1"),
 ]
 
 
@@ -94,6 +112,9 @@ KEEP = [
     "BP 142/88, HR 112, SpO2 91%, 5/5 strength, 2/6 systolic murmur, take 1/2 tablet.",
     "Stenosis of the left anterior descending artery and the right femoral neck.",
     "Kawasaki disease, Cushing syndrome, Wilson disease and Hashimoto thyroiditis.",
+    "Follow up with Plastic Surgery and General Practice; cardiac surgery next week.",
+    "we saw in clinic that he went back to the clinic for follow up.",
+    "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
 
