@@ -87,6 +87,7 @@ _MONTHS_DAYS = frozenset(
     "christmas easter".split()
 )
 _FIELD_LABEL = regex.compile(r"(?i)\b(?:date|time|name|number|no|id|dob|address|phone|tel|signature|physician|provider|unit|ward|bed|room)\.?:?$")
+_STREET_WORDS = frozenset("road rd street st lane ln avenue ave way drive dr close crescent green park place square hill row terrace grove gardens court".split())
 _WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
 _NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
 _PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
@@ -267,9 +268,8 @@ class TextEngine:
                 return False
             if d.source == "SpacyRecognizer" and self._all_common_words(span):
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
-        if (d.source not in ("name_title", "deny_list") and len(span.split()) >= 2 and _FIELD_LABEL.search(span)
-                and text[d.end : d.end + 2].lstrip(" ").startswith(":")):
-            return False  # "Admission Date:", "Discharge Date:" - a field label, whatever found it
+        if d.source == "city_state_zip" and self._all_common_words(span) and not self._is_city(span):
+            return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
         if d.source == "institution_named" and not self._named_after_person_or_place(span):
             return False
         if d.source == "name_title" and _HONORIFIC_BEFORE.search(text, max(0, d.start - 12), d.start):
@@ -277,6 +277,30 @@ class TextEngine:
         if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and d.source != "deny_list" and self._is_clinical(span):
             return False  # "CC: SOB", "PMH HASHIMOTO'S THYROIDITIS"
         return True
+
+    def _strip_field_label(self, text: str, d: Detection) -> Detection | None:
+        """A name-like span that runs into the next field's label: "TRUB HT UNIT NO:" is
+        "TRUB HT"; "Admission Date:" is nothing. Label words and everyday words are cut
+        from the end back to the first word that is neither."""
+        if d.kind not in ("PERSON", "ORGANIZATION", "LOCATION") or d.source in ("name_title", "deny_list"):
+            return d
+        if not text[d.end : d.end + 2].lstrip(" ").startswith(":") or not _FIELD_LABEL.search(text, d.start, d.end):
+            return d
+        from deid.text.recognizers import common_words, gazetteer
+
+        first, last, common = gazetteer("first_names.tsv"), gazetteer("surnames.tsv"), common_words()
+        toks = list(_WORD_TOKEN.finditer(text, d.start, d.end))
+        while toks and _FIELD_LABEL.fullmatch(toks[-1].group()):
+            toks.pop()
+        while toks:  # then everyday words ("Admission"), but not short capitals ("HT" is an initial pair)
+            w = toks[-1].group().casefold()
+            if len(w) > 3 and (w in common or w in self.vocab) and w not in first and w not in last:
+                toks.pop()
+                continue
+            break
+        if not toks:
+            return None
+        return Detection(d.kind, d.start, toks[-1].end(), d.score, d.source) if toks[-1].end() != d.end else d
 
     def _named_after_person_or_place(self, span: str) -> bool:
         """"Reed Surgery", "Oneal Elementary": a practice or school named after a listed
@@ -287,7 +311,15 @@ class TextEngine:
         words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
         first, last, cities = gazetteer("first_names.tsv"), gazetteer("surnames.tsv"), gazetteer("cities.tsv")
         named = [w for w in words[:-1] if w in first or w in last or w in cities]
+        if len(words) >= 3 and words[-2] in _STREET_WORDS:
+            return True  # "Manor Road Surgery": named after its street
         return bool(named) and not any(w in self.vocab for w in named)
+
+    @staticmethod
+    def _is_city(span: str) -> bool:
+        from deid.text.recognizers import gazetteer
+
+        return " ".join(span.split()).casefold() in gazetteer("cities.tsv")
 
     def _all_common_words(self, span: str) -> bool:
         """Every word is everyday English and none is in a name list (so "Grace Hope"
@@ -483,6 +515,7 @@ class TextEngine:
     def _postprocess(self, text: str, dets: list[Detection], policy: Policy, context: CaseContext | None) -> list[Detection]:
         threshold = policy.text.score_threshold
         allow = {a.casefold() for a in policy.text.allow_list}
+        dets = [t for t in (self._strip_field_label(text, d) for d in dets) if t is not None]
         kept = [d for d in dets if d.score >= threshold and self._keep(text, d)]
         if allow:
             kept = [d for d in kept if text[d.start : d.end].casefold() not in allow]

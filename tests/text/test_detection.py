@@ -93,6 +93,11 @@ CASES = [
     # a town before a UK postcode; a flat number
     ("958 Davies Lake, North Aliceside, WS29 3RZ", "North Aliceside"),
     ("lives alone at Flat 2/1, 85 Katy Estate, Khanmouth, B24 8EW.", "Flat 2/1"),
+    ("NAME: TRUB HT UNIT NO: 0130716", "TRUB HT"),
+    ("PCP DR Ó HÓDHRÁIN @ HARVEY CLINIC", "Ó HÓDHRÁIN"),
+    ("hi all, (104) here, long time lurker.", "104"),
+    ("my mum (ninety-year-old) was admitted", "ninety"),
+    ("Beth Cook | Registrar | Manor Road Surgery", "Manor Road Surgery"),
 ]
 
 
@@ -114,6 +119,7 @@ KEEP = [
     "Kawasaki disease, Cushing syndrome, Wilson disease and Hashimoto thyroiditis.",
     "Follow up with Plastic Surgery and General Practice; cardiac surgery next week.",
     "we saw in clinic that he went back to the clinic for follow up.",
+    "ECHO: MR SEVERE, MS MILD, TR TRACE. Platelets (100), Hb (92).",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
