@@ -1,6 +1,7 @@
-"""Held-out evaluation of ``deid.text.find_phi`` on corpus B (bench/text_corpus_b.py).
+"""Held-out evaluation of ``deid.text.find_phi`` on corpus B (bench/text_corpus_b.py) or C
+(bench/text_corpus_c.py, ``--corpus c``).
 
-    python -m bench.text_eval_b --notes 200 [--seed N] [--misses 60] [--fps 40]
+    python -m bench.text_eval_b --notes 200 [--corpus b|c] [--seed N] [--misses 60] [--fps 40]
 
 A planted PHI span counts as caught only if every alphanumeric character of it is covered
 by some detection (of any kind). A must-keep clinical term counts as kept only if no
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib
 import time
 
 import deid.core
 import deid.text
-from bench.text_corpus_b import generate
+
+CORPORA = {"b": "bench.text_corpus_b", "c": "bench.text_corpus_c"}
 
 
 def _covered(text: str, dets) -> list[bool]:
@@ -38,8 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--misses", type=int, default=60)
     ap.add_argument("--fps", type=int, default=40)
+    ap.add_argument("--corpus", choices=sorted(CORPORA), default="b")
     args = ap.parse_args(argv)
 
+    generate = importlib.import_module(CORPORA[args.corpus]).generate
     notes = generate(args.notes, args.seed)
     tot = collections.Counter()
     hit = collections.Counter()
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
                     extra_words[(d.kind, d.source, frag.replace("\n", "⏎")[:40])] += 1
     dt = time.perf_counter() - t0
 
-    print(f"corpus B: {len(notes)} notes, {sum(tot.values())} PHI spans, {n_dets} detections, {dt:.1f}s\n")
+    print(f"corpus {args.corpus.upper()}: {len(notes)} notes, {sum(tot.values())} PHI spans, {n_dets} detections, {dt:.1f}s\n")
     print(f"{'kind':<12}{'n':>6}{'caught':>8}{'recall':>8}")
     for k in sorted(tot, key=lambda k: hit[k] / tot[k]):
         print(f"{k:<12}{tot[k]:>6}{hit[k]:>8}{hit[k] / tot[k]:>8.3f}")
