@@ -63,7 +63,8 @@ _EPONYM_FOLLOWERS = regex.compile(
     r"fracture|procedure|operation|repair|incision|disorder|law|rule|method|technique|position|"
     r"line|lines|body|bodies|cell|cells|nodule|nodules|block|catheter|tube|ratio|index|type|"
     r"thyroiditis|encephalopathy|anomaly|contracture|aneurysm|esophagus|oesophagus|hernia|"
-    r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy)\b",
+    r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy|gangrene|pupil|pupils|"
+    r"pouch|level|levels|class|grade|stage|stool|chart|point|points|triangle|canal|pattern|vaccine)\b",
     regex.IGNORECASE,
 )
 
@@ -88,6 +89,11 @@ _MONTHS_DAYS = frozenset(
 )
 _FIELD_LABEL = regex.compile(r"(?i)\b(?:date|time|name|number|no|id|dob|address|phone|tel|signature|physician|provider|unit|ward|bed|room)\.?:?$")
 _STREET_WORDS = frozenset("road rd street st lane ln avenue ave way drive dr close crescent green park place square hill row terrace grove gardens court".split())
+_OF_EPONYM = regex.compile(
+    r"(?i)\b(?:pouch|sign|triangle|canal|space|ligament|circle|loop|ampulla|islets|crypts|organ|node|duct|tetralogy|"
+    r"bundle|foramen|angle|manoeuvre|maneuver|test|law|line|point|nodule|cells?|bodies|body|syndrome|disease|"
+    r"phenomenon|reflex|fracture|classification|criteria|triad)\s+of\s+(?:the\s+)?$"
+)
 _WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
 _NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
 _PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
@@ -268,6 +274,18 @@ class TextEngine:
                 return False
             if d.source == "SpacyRecognizer" and self._all_common_words(span):
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
+        if d.source == "name_comma_initial" and self._all_common_words(span.split(",")[0]):
+            return False  # "Also, I." / "However, A." are no names
+        if d.source == "street_de":
+            from deid.text.recognizers import common_words
+
+            head = _WORD_TOKEN.match(span)
+            if head and head.group().casefold() in common_words():
+                return False  # "Offering 2", "Spring 2021", "Bring 3"
+        if d.kind == "LOCATION" and d.source in ("SpacyRecognizer", "CityGazetteerRecognizer", "location_context") and self._is_country(span):
+            return False  # a country is no Safe Harbor identifier; a country that is also a name ("Chad") stays
+        if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer") and _OF_EPONYM.search(text, max(0, d.start - 30), d.start):
+            return False  # "pouch of Douglas", "tetralogy of Fallot", "islets of Langerhans"
         if d.source == "city_state_zip" and self._all_common_words(span) and not self._is_city(span):
             return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
         if d.source == "institution_named" and not self._named_after_person_or_place(span):
@@ -314,6 +332,14 @@ class TextEngine:
         if len(words) >= 3 and words[-2] in _STREET_WORDS:
             return True  # "Manor Road Surgery": named after its street
         return bool(named) and not any(w in self.vocab for w in named)
+
+    @staticmethod
+    def _is_country(span: str) -> bool:
+        from deid.text.recognizers import countries, gazetteer
+
+        name = " ".join(span.split()).casefold().removeprefix("the ")
+        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
+        return name in countries() and name not in first and name not in last
 
     @staticmethod
     def _is_city(span: str) -> bool:

@@ -452,6 +452,11 @@ class CityGazetteerRecognizer(EntityRecognizer):
 
 
 @functools.cache
+def countries() -> frozenset[str]:
+    return frozenset(c.casefold() for c in _read_lines("countries.txt"))
+
+
+@functools.cache
 def common_words() -> frozenset[str]:
     return frozenset(_read_lines("common_words.txt"))
 

@@ -98,6 +98,38 @@ CASES = [
     ("hi all, (104) here, long time lurker.", "104"),
     ("my mum (ninety-year-old) was admitted", "ninety"),
     ("Beth Cook | Registrar | Manor Road Surgery", "Manor Road Surgery"),
+    # international addresses, postcodes and phones
+    ("wohnhaft Gino-Henschel-Straße 92-58, 95493 Arnstadt", "Gino-Henschel-Straße 92-58"),
+    ("wohnhaft Kesslergasse 5, 9125 Sankt Veit an der Glan", "9125"),
+    ("wohnhaft Kesslergasse 5, 9125 Sankt Veit an der Glan", "Sankt Veit an der Glan"),
+    ("Department of Medicine, 1605 montée Stéphanie, Lac-Audrey Ouest, NL P6N 3Y6", "1605 montée Stéphanie"),
+    ("Department of Medicine, 1605 montée Stéphanie, Lac-Audrey Ouest, NL P6N 3Y6", "P6N 3Y6"),
+    ("Apt. 554 014 Victoria Concourse, Kennethville VIC 2985", "Kennethville"),
+    ("Apt. 554 014 Victoria Concourse, Kennethville VIC 2985", "2985"),
+    ("Domicilio: Plaza José Paniagua 12, Madrid", "Plaza José Paniagua 12"),
+    ("T 030/2200858   F (07) 1573 9133", "030/2200858"),
+    ("T 030/2200858   F (07) 1573 9133", "(07) 1573 9133"),
+    ("Family (daughter Miles, 0044 20 3224 5944) updated", "0044 20 3224 5944"),
+    ("son on his way, 01 28 47 85 68", "01 28 47 85 68"),
+    ("Ventilator logged to 172.17.245.161:5163", "172.17.245.161:5163"),
+    # dates written out, in other languages, spoken, with weekdays
+    ("geb. 3. März 2021, UR number 190621", "3. März 2021"),
+    ("F. nac.: 5 de diciembre de 1990", "5 de diciembre de 1990"),
+    ("né(e) le 24 mai 1928", "24 mai 1928"),
+    ("date of birth july eighteenth 1944 hospital number", "july eighteenth 1944"),
+    ("PSYCHIATRY REVIEW - Sunday 27/12/2020", "Sunday 27/12/2020"),
+    ("Listed for injection on Saturday the 19th.", "Saturday the 19th"),
+    ("LINES pretibial CVC inserted 27/03", "27/03"),
+    ("[6/24, 02:14] honey: pt in bay 6", "6/24"),
+    ("[6/24, 02:14] honey: pt in bay 6", "honey"),
+    # IDs and ages
+    ("Name: Eleanor Parkinson  UR number 889052", "889052"),
+    ("RE: Robin Hood   NHC 420126", "420126"),
+    ("CGM transmitter 8GPEWH logged", "8GPEWH"),
+    ("this pleasant lady who is 98/m who lives alone", "98"),
+    ("my nan is aged one hundred and three", "one hundred and three"),
+    ("Dictated 21/08/2019 by Wilson, H.", "Wilson, H."),
+    ("Posted by u/drlah_rn", "drlah_rn"),
 ]
 
 
@@ -120,6 +152,8 @@ KEEP = [
     "Follow up with Plastic Surgery and General Practice; cardiac surgery next week.",
     "we saw in clinic that he went back to the clinic for follow up.",
     "ECHO: MR SEVERE, MS MILD, TR TRACE. Platelets (100), Hb (92).",
+    "GCS 9 (E2V3M4). Vasopressin 0.03 U/min. Fluid in the pouch of Douglas. Returned from Canada.",
+    "Also, I. think so. Offering 2 options; Spring 2021 review.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
