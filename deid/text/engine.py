@@ -290,7 +290,7 @@ class TextEngine:
             return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
         if d.source == "institution_named" and not self._named_after_person_or_place(span):
             return False
-        if d.source == "name_title" and _HONORIFIC_BEFORE.search(text, max(0, d.start - 12), d.start):
+        if d.source in ("name_title", "NameSlotRecognizer") and _HONORIFIC_BEFORE.search(text, max(0, d.start - 12), d.start):
             return True  # "Mr Johnson", "Dr. Graves": after an honorific an eponym is a person
         if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and d.source != "deny_list" and self._is_clinical(span):
             return False  # "CC: SOB", "PMH HASHIMOTO'S THYROIDITIS"

@@ -472,17 +472,34 @@ _SLOT_CUES = _re.compile(
     r"niece|nephew|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|poa|friend|"
     r"neighbou?r|carer|referring|ordering|requesting|reported\s+by|dictated\s+by|read\s+by|"
     r"dear|hi|hello|handover\s+(?:given\s+)?(?:by|to)|given\s+by|handed\s+over\s+to|"
-    r"nurse|pcp|gp|attending|resident|surgeon|consultant|registrar|signed|author|caller|called\s+by)\b"
+    r"nurse|pcp|gp|attending|resident|surgeon|consultant|registrar|signed|author|caller|called\s+by|"
+    # ward and dictation shorthand: "call reg dora", "CPN Cliff", "copy to miles parsons",
+    # "letter for thomas hodgkin", "dear doctor kristoffersen"
+    r"reg|sho|cpn|fy1|fy2|copy\s+to|cc|letter\s+(?:for|to|regarding|re)|dear\s+(?:doctor|dr\.?|mr\.?|mrs\.?|ms\.?|prof\.?|professor)|"
+    r"(?:doctor|professor|prof))\b"
     # only abbreviations take a full stop: "patient." ends a sentence, "pt." does not
     r"(?:(?<=pt|mr|dr|ms)\.|(?<=mrs)\.)?\s*[:,\-]?"
     # sign-offs, only with punctuation before the name: "Kind regards, Jane"
     r"|(?:regards|kind\s+regards|best\s+regards|best|thanks|thank\s+you|cheers|sincerely|yours)\s*[,:\-\n]"
     # headers and bed lists, only with a colon: "From: ...", "Bed 4: ..."
     r"|(?:from|to|cc|attn|re|subject|bed\s+\d+|room\s+\d+)\s*:"
+    # bed and bay lists with a dash: "pt in bay 3 - pierre-yves le corre"
+    r"|(?:bed|bay|room|rm|cubicle|side\s*room)\s*\d+[a-z]?\s*[\-–—]"
     r")\s*",
     _re.IGNORECASE,
 )
 _BLANKS = _re.compile(r"[ \t]+")
+# a cue that is a title: the next word is a surname even when it is an everyday word
+_TITLE_CUE = _re.compile(r"(?i)\b(?:mr|mrs|ms|miss|dr|doctor|prof|professor)\b\.?\s*$")
+# what follows "dr"/"my doctor" in forum posts when no name does
+_AFTER_TITLE_NOT_NAMES = frozenset(
+    "said says say told tells thinks thought wants wanted recommended recommends ordered orders prescribed "
+    "prescribes referred refers suggested suggests gave gives put puts called calls sent sends appointment appt "
+    "appointments visit visits office offices note notes letter letters will would could should can may might "
+    "is was has had does did just also then who which that and or but if when said. here there today "
+    "yesterday tomorrow again now visit. advised advises explained explains wrote writes asked asks mentioned "
+    "noted notes diagnosed diagnoses started starts stopped stops changed changes increased decreased upped".split()
+)
 _INITIALS = _re.compile(r"(?!(?:e\.g|i\.e|a\.m|p\.m)\.)(?:[^\W\d_]\.\s?){1,3}(?![^\W\d_])", _re.IGNORECASE)
 # Capitalised words after a cue that are not names ("Hi All", "Dear Colleague").
 _NOT_NAMES = frozenset("all team everyone colleague colleagues sir madam doctor doctors nurse nurses there folks guys friends ward".split())
@@ -512,10 +529,17 @@ class NameSlotRecognizer(EntityRecognizer):
     def load(self) -> None:
         pass
 
-    def _name_like(self, word: str, position: int, nxt: str = "") -> bool:
+    def _name_like(self, word: str, position: int, nxt: str = "", titled: bool = False) -> bool:
         w = word.casefold().rstrip("'’")
+        if (titled and position == 0 and (w in self.first or w in self.last) and w not in _STOP
+                and w not in _AFTER_TITLE_NOT_NAMES and not (word.isupper() and w in self.common)):
+            return True  # "dr. bell", "ms ludwig": an eponym after a title is a person
         if len(w) < 2 or w in _STOP or w in self.vocab:
             return False
+        if titled and position == 0 and w not in _AFTER_TITLE_NOT_NAMES and not any(ch.isdigit() for ch in w) and not (
+            word.isupper() and w in self.common  # "MR SEVERE" is mitral regurgitation
+        ):
+            return True  # "dr. bell", "ms ludwig", "dr love": after a title, an everyday word is a surname
         if self.first.is_clear(w) or self.last.is_clear(w):
             return True
         if (w in self.first.ambiguous or w in self.last.ambiguous) and w not in self.common:
@@ -532,8 +556,9 @@ class NameSlotRecognizer(EntityRecognizer):
         if entities and "PERSON" not in entities:
             return []
         out = []
-        cues = [m.end() for m in _SLOT_CUES.finditer(text)] + [m.end() for m in _SIGNOFF.finditer(text)]
-        for pos in cues:
+        cues = [(m.end(), bool(_TITLE_CUE.search(m.group()))) for m in _SLOT_CUES.finditer(text)]
+        cues += [(m.end(), False) for m in _SIGNOFF.finditer(text)]
+        for pos, titled in cues:
             start = end = -1
             count = 0
             while count < 3:
@@ -542,7 +567,7 @@ class NameSlotRecognizer(EntityRecognizer):
                 if m and ini is None:
                     after = _BLANKS.match(text, m.end())
                     nxt_m = _WORD.match(text, after.end()) if after else None
-                    if not self._name_like(m.group(), count, nxt_m.group() if nxt_m else ""):
+                    if not self._name_like(m.group(), count, nxt_m.group() if nxt_m else "", titled):
                         break
                 if not m:
                     break

@@ -130,6 +130,12 @@ CASES = [
     ("my nan is aged one hundred and three", "one hundred and three"),
     ("Dictated 21/08/2019 by Wilson, H.", "Wilson, H."),
     ("Posted by u/drlah_rn", "drlah_rn"),
+    # dictation and chat, all lower case
+    ("her address is apt. 527 45 allen road new anthony sa 2701 copy to brook", "apt. 527 45 allen road new anthony sa 2701"),
+    ("date of clinic the 30th of november dear doctor kristoffersen comma new paragraph", "kristoffersen"),
+    ("[02:14] anne: pt in bay 3 - pierre-yves le corre, dob 14 jan 87", "pierre-yves le corre"),
+    ("her gp was dr. bell, and ms ludwig called", "bell"),
+    ("her gp was dr. bell, and ms ludwig called", "ludwig"),
 ]
 
 
@@ -154,6 +160,7 @@ KEEP = [
     "ECHO: MR SEVERE, MS MILD, TR TRACE. Platelets (100), Hb (92).",
     "GCS 9 (E2V3M4). Vasopressin 0.03 U/min. Fluid in the pouch of Douglas. Returned from Canada.",
     "Also, I. think so. Offering 2 options; Spring 2021 review.",
+    "my dr said it was fine and the doctor appointment is soon; lives at home with her husband.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
