@@ -161,6 +161,7 @@ class TextEngine:
 
         from deid.text.recognizers import (
             CityGazetteerRecognizer,
+            KnownInstitutionRecognizer,
             ClinicalPatternRecognizer,
             NameGazetteerRecognizer,
             NameSlotRecognizer,
@@ -173,6 +174,7 @@ class TextEngine:
         registry.add_recognizer(self.patterns)
         registry.add_recognizer(NameGazetteerRecognizer())
         registry.add_recognizer(CityGazetteerRecognizer())
+        registry.add_recognizer(KnownInstitutionRecognizer())
         registry.add_recognizer(NameSlotRecognizer())
         enhancer = type("NoContextEnhancer", (_NoContextEnhancer, ContextAwareEnhancer), {})(
             context_similarity_factor=0.0, min_score_with_context_similarity=0.0, context_prefix_count=0, context_suffix_count=0
