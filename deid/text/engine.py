@@ -161,8 +161,8 @@ class TextEngine:
 
         from deid.text.recognizers import (
             CityGazetteerRecognizer,
-            KnownInstitutionRecognizer,
             ClinicalPatternRecognizer,
+            KnownInstitutionRecognizer,
             NameGazetteerRecognizer,
             NameSlotRecognizer,
             medical_terms,
