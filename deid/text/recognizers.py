@@ -107,9 +107,10 @@ def _compile(pat: str, flags: int) -> Any:
         return regex.compile(pat, flags)
 
 
-def _closing(pat: str, i: int) -> int:
-    """Index just past the group that opens at ``pat[i]`` (escapes and classes respected)."""
-    depth, in_class = 0, False
+def _structure(pat: str, start: int = 0) -> Iterable[tuple[int, str, int]]:
+    """(index, character, group depth before it) of each group bracket and "|" in a
+    pattern, skipping escapes and character classes."""
+    depth, in_class, i = 0, False, start
     while i < len(pat):
         ch = pat[i]
         if ch == "\\":
@@ -123,14 +124,22 @@ def _closing(pat: str, i: int) -> int:
                 i += 1
             if pat[i + 1 : i + 2] == "]":
                 i += 1  # a literal "]" first in a class
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+        elif ch in "()|":
+            yield i, ch, depth
+            depth += 1 if ch == "(" else -1 if ch == ")" else 0
         i += 1
+
+
+def _closing(pat: str, i: int) -> int:
+    """Index just past the group that opens at ``pat[i]``."""
+    for k, ch, depth in _structure(pat, i):
+        if ch == ")" and depth == 1:
+            return k + 1
     raise ValueError("unbalanced group")
+
+
+def _has_top_level_bar(pat: str) -> bool:
+    return any(ch == "|" and depth == 0 for _k, ch, depth in _structure(pat))
 
 
 _LEAD = _re.compile(r"\\b|\(\?<[!=]")
@@ -166,31 +175,6 @@ def _split_lead(pat: str) -> tuple[str, str, str] | None:
     elif _has_top_level_bar(rest):
         return None
     return prefix + rest, assertion, prefix
-
-
-def _has_top_level_bar(pat: str) -> bool:
-    depth, in_class, i = 0, False, 0
-    while i < len(pat):
-        ch = pat[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if pat[i + 1 : i + 2] == "^":
-                i += 1
-            if pat[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
-        i += 1
-    return False
 
 
 def _compile_fast(pat: str, flags: int) -> tuple[Any, Any]:
