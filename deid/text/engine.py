@@ -284,6 +284,8 @@ class TextEngine:
             head = _WORD_TOKEN.match(span)
             if head and head.group().casefold() in common_words():
                 return False  # "Offering 2", "Spring 2021", "Bring 3"
+        if d.source == "location_context" and all(w.casefold() in _MONTHS_DAYS for w in _WORD_TOKEN.findall(span)):
+            return False  # "moved from Monday", "from March"
         if d.kind == "LOCATION" and d.source in ("SpacyRecognizer", "CityGazetteerRecognizer", "location_context") and self._is_country(span):
             return False  # a country is no Safe Harbor identifier; a country that is also a name ("Chad") stays
         if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer") and _OF_EPONYM.search(text, max(0, d.start - 30), d.start):

@@ -368,6 +368,13 @@ class NameGazetteerRecognizer(EntityRecognizer):
         while i < n:
             s, e, w = words[i]
             lw = w.casefold()
+            if lw in vocab and lw in last and i + 1 < n and text[e : words[i + 1][0]] in (", ", ",") and (
+                w[:1].isupper() and first.is_clear(words[i + 1][2].casefold()) and words[i + 1][2][:1].isupper()
+            ):
+                # "Johnson, Michael", "Wilson, Irene": an eponym surname before a listed first name
+                out.append(_result("PERSON", s, words[i + 1][1], 0.8, type(self).__name__))
+                i += 2
+                continue
             if lw in _TITLES or lw in vocab or len(w) < 2:
                 i += 1
                 continue
@@ -556,6 +563,9 @@ _SLOT_CUES = _re.compile(
     _re.IGNORECASE,
 )
 _BLANKS = _re.compile(r"[ \t]+")
+# a cue that says a name follows: "pt name", "patient name:", "name -"
+_NAME_CUE = _re.compile(r"(?i)\bname\b\s*[:,\-]?\s*$")
+_SLOT_PARTICLES = frozenset("van von de da di du del della der den ter la le dos das bin ibn al el ó ní nic mac mc".split())
 # a cue that is a title: the next word is a surname even when it is an everyday word
 _TITLE_CUE = _re.compile(r"(?i)\b(?:mr|mrs|ms|miss|dr|doctor|prof|professor)\b\.?\s*$")
 # what follows "dr"/"my doctor" in forum posts when no name does
@@ -596,8 +606,15 @@ class NameSlotRecognizer(EntityRecognizer):
     def load(self) -> None:
         pass
 
-    def _name_like(self, word: str, position: int, nxt: str = "", titled: bool = False) -> bool:
+    def _name_like(self, word: str, position: int, nxt: str = "", titled: bool = False, named: bool = False) -> bool:
         w = word.casefold().rstrip("'’")
+        n = nxt.casefold()
+        if named and position == 0 and len(w) >= 2 and w not in _STOP and not any(ch.isdigit() for ch in w):
+            return True  # "pt name rune ruud": the cue says a name follows
+        if (w in self.first or w in self.last) and w not in _STOP and w not in _AFTER_TITLE_NOT_NAMES and (
+            position > 0 or n in self.last or n in self.first or n in _SLOT_PARTICLES
+        ) and not (word.isupper() and w in self.common):
+            return True  # "ludwig franke", "amber wilson": listed names together, eponyms or not
         if (titled and position == 0 and (w in self.first or w in self.last) and w not in _STOP
                 and w not in _AFTER_TITLE_NOT_NAMES and not (word.isupper() and w in self.common)):
             return True  # "dr. bell", "ms ludwig": an eponym after a title is a person
@@ -616,33 +633,39 @@ class NameSlotRecognizer(EntityRecognizer):
         if w in self.first.ambiguous or w in self.last.ambiguous:
             # "Hope", "Will": a name after a cue when capitalised, after another name
             # part, or when the next word is a surname ("hope young", "faith brown")
-            return position > 0 or word[:1].isupper() or nxt.casefold() in self.last
+            return position > 0 or word[:1].isupper() or n in self.last or n in _SLOT_PARTICLES
         return w not in self.common and not any(ch.isdigit() for ch in w)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if entities and "PERSON" not in entities:
             return []
         out = []
-        cues = [(m.end(), bool(_TITLE_CUE.search(m.group()))) for m in _SLOT_CUES.finditer(text)]
-        cues += [(m.end(), False) for m in _SIGNOFF.finditer(text)]
-        for pos, titled in cues:
+        cues = [(m.end(), bool(_TITLE_CUE.search(m.group())), bool(_NAME_CUE.search(m.group())))
+                for m in _SLOT_CUES.finditer(text)]
+        cues += [(m.end(), False, False) for m in _SIGNOFF.finditer(text)]
+        for pos, titled, named in cues:
             start = end = -1
-            count = 0
-            while count < 3:
+            count = tokens = 0
+            while count < 3 and tokens < 6:
                 ini = _INITIALS.match(text, pos)
                 m = ini or _WORD.match(text, pos)
                 if m and ini is None:
                     after = _BLANKS.match(text, m.end())
                     nxt_m = _WORD.match(text, after.end()) if after else None
-                    if not self._name_like(m.group(), count, nxt_m.group() if nxt_m else "", titled):
+                    if not self._name_like(m.group(), count, nxt_m.group() if nxt_m else "", titled, named):
                         break
                 if not m:
                     break
+                tokens += 1
+                particle = m.group().casefold() in _SLOT_PARTICLES
+                if particle and start < 0:
+                    break  # a name does not start with "de"
                 if start < 0:
                     start = m.start()
-                end = m.end()
-                count += 1
-                nxt = _BLANKS.match(text, end)
+                if not particle:  # "juan de la torre": particles count only inside a name
+                    end = m.end()
+                    count += 1
+                nxt = _BLANKS.match(text, m.end())
                 if not nxt:
                     break
                 pos = nxt.end()

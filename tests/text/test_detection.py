@@ -136,6 +136,12 @@ CASES = [
     ("[02:14] anne: pt in bay 3 - pierre-yves le corre, dob 14 jan 87", "pierre-yves le corre"),
     ("her gp was dr. bell, and ms ludwig called", "bell"),
     ("her gp was dr. bell, and ms ludwig called", "ludwig"),
+    # lower-case names with eponym or everyday parts, particles, explicit name cues
+    ("pt ludwig franke re results.", "ludwig franke"),
+    ("spoke with juan de la torre this am.", "juan de la torre"),
+    ("pt name rune ruud this am.", "rune ruud"),
+    ("Patient Johnson, Michael, a 47 y/o female", "Johnson, Michael"),
+    ("Originally from Mclaughlinborough two years ago.", "Mclaughlinborough"),
 ]
 
 
@@ -161,6 +167,7 @@ KEEP = [
     "GCS 9 (E2V3M4). Vasopressin 0.03 U/min. Fluid in the pouch of Douglas. Returned from Canada.",
     "Also, I. think so. Offering 2 options; Spring 2021 review.",
     "my dr said it was fine and the doctor appointment is soon; lives at home with her husband.",
+    "History of Parkinson, Wilson disease. Originally from Canada. Moved from Monday to Friday.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
