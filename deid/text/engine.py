@@ -74,6 +74,7 @@ _CREDENTIALS = frozenset(
     "pharmd aprn dnp msn bsn lcsw pt dpt ot rt rrt ma jr sr ii iii iv esq".split()
 )
 _PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
+_TITLE_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|professor|sister|brother|nurse|father|mother)\.?\s+$")
 _HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
 # credentials that are never a surname ("Do", "Ma", "Pa" are)
 _TRIM_CREDENTIALS = frozenset(
@@ -294,6 +295,12 @@ class TextEngine:
             return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
         if d.source == "institution_named" and not self._named_after_person_or_place(span):
             return False
+        if d.source == "CityGazetteerRecognizer" and _TITLE_BEFORE.search(text, max(0, d.start - 12), d.start):
+            return False  # "Sister Mary ...": a person's name, found as such elsewhere
+        if d.source in ("name_title", "NameSlotRecognizer") and (
+            _EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _EPONYM_FOLLOWERS.match(" " + span.split()[-1])
+        ):
+            return False  # "Sister Mary Joseph nodule", "Dr. Seuss sign": an eponym, not a person here
         if d.source in ("name_title", "NameSlotRecognizer") and _HONORIFIC_BEFORE.search(text, max(0, d.start - 12), d.start):
             return True  # "Mr Johnson", "Dr. Graves": after an honorific an eponym is a person
         if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and d.source != "deny_list" and self._is_clinical(span):

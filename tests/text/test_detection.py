@@ -142,6 +142,16 @@ CASES = [
     ("pt name rune ruud this am.", "rune ruud"),
     ("Patient Johnson, Michael, a 47 y/o female", "Johnson, Michael"),
     ("Originally from Mclaughlinborough two years ago.", "Mclaughlinborough"),
+    # national identity and insurance numbers, plates abroad, table cells, French hospitals
+    ("Aadhaar 5109 8704 8109   Acct 1778407106", "5109 8704 8109"),
+    ("personnummer 19985637-5782 and more", "19985637-5782"),
+    ("NIR 1 99 02 17 856 630 17   HAR# 81198899", "1 99 02 17 856 630 17"),
+    ("NI number AB 12 34 56 C", "AB 12 34 56 C"),
+    ("Medicare no. 5714 02430 7   Fallnr. 68/402096", "5714 02430 7"),
+    ("Pt does not drive (rego RBC-231).", "RBC-231"),
+    ("| 1   | Star Noble (a nonagenarian) | 551385 | Fuchs dystrophy; CRP 212 |", "551385"),
+    ("was admitted to chu de bordeaux hd#4", "chu de bordeaux"),
+    ("copy to ruby gold at west melindatown assisted living end of dictation", "west melindatown assisted living"),
 ]
 
 
@@ -168,6 +178,7 @@ KEEP = [
     "Also, I. think so. Offering 2 options; Spring 2021 review.",
     "my dr said it was fine and the doctor appointment is soon; lives at home with her husband.",
     "History of Parkinson, Wilson disease. Originally from Canada. Moved from Monday to Friday.",
+    "Sister Mary Joseph nodule noted; chi square test; | BP | 120/80 | HR | 72 |",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
