@@ -64,7 +64,7 @@ _EPONYM_FOLLOWERS = regex.compile(
     r"line|lines|body|bodies|cell|cells|nodule|nodules|block|catheter|tube|ratio|index|type|"
     r"thyroiditis|encephalopathy|anomaly|contracture|aneurysm|esophagus|oesophagus|hernia|"
     r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy|gangrene|pupil|pupils|"
-    r"pouch|level|levels|class|grade|stage|stool|chart|point|points|triangle|canal|pattern|vaccine)\b",
+    r"pouch|level|levels|class|grade|stage|stool|point|points|triangle|canal|pattern|vaccine)\b",
     regex.IGNORECASE,
 )
 
@@ -74,6 +74,7 @@ _CREDENTIALS = frozenset(
     "pharmd aprn dnp msn bsn lcsw pt dpt ot rt rrt ma jr sr ii iii iv esq".split()
 )
 _PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
+_CHAT_STAMP_BEFORE = regex.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp][Mm])?\][ \t]*$")
 _TITLE_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|professor|sister|brother|nurse|father|mother)\.?\s+$")
 _HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
 # credentials that are never a surname ("Do", "Ma", "Pa" are)
@@ -279,6 +280,12 @@ class TextEngine:
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
         if d.source == "name_comma_initial" and self._all_common_words(span.split(",")[0]):
             return False  # "Also, I." / "However, A." are no names
+        if d.source == "location_lower":
+            from deid.text.recognizers import common_words
+
+            head = span.split()[0].casefold()
+            if not self._is_city(span) and (head in common_words() or head in self.vocab or head in _MONTHS_DAYS):
+                return False  # "lives in fear", "moved to rehab"
         if d.source == "street_de":
             from deid.text.recognizers import common_words
 
@@ -295,9 +302,11 @@ class TextEngine:
             return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
         if d.source == "institution_named" and not self._named_after_person_or_place(span):
             return False
+        if d.source == "name_context" and text[d.end : d.end + 1] == ":" and _CHAT_STAMP_BEFORE.search(text, max(0, d.start - 30), d.start):
+            return True  # a chat speaker ("[02:17] CP: ..."), whatever the letters spell
         if d.source == "CityGazetteerRecognizer" and _TITLE_BEFORE.search(text, max(0, d.start - 12), d.start):
             return False  # "Sister Mary ...": a person's name, found as such elsewhere
-        if d.source in ("name_title", "NameSlotRecognizer") and (
+        if d.source in ("name_title", "NameSlotRecognizer", "name_context") and (
             _EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _EPONYM_FOLLOWERS.match(" " + span.split()[-1])
         ):
             return False  # "Sister Mary Joseph nodule", "Dr. Seuss sign": an eponym, not a person here
@@ -569,7 +578,10 @@ class TextEngine:
             # merged over them hides their source
             for d in kept:
                 if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source in LEARN_SOURCES:
-                    context.add_identifier(d.kind, text[d.start : d.end], source="text")
+                    value = text[d.start : d.end]
+                    if d.kind == "PERSON" and len(value.strip()) <= 2:
+                        continue  # "CP", "Ra": searching the whole case for these would cut clinical words
+                    context.add_identifier(d.kind, value, source="text")
         return merged
 
     def detect_residual(

@@ -658,8 +658,8 @@ class NameSlotRecognizer(EntityRecognizer):
                     break
                 tokens += 1
                 particle = m.group().casefold() in _SLOT_PARTICLES
-                if particle and start < 0:
-                    break  # a name does not start with "de"
+                if particle and start < 0 and not titled:
+                    break  # a name does not start with "de" (but "mr van den heuvel" does)
                 if start < 0:
                     start = m.start()
                 if not particle:  # "juan de la torre": particles count only inside a name

@@ -152,6 +152,12 @@ CASES = [
     ("| 1   | Star Noble (a nonagenarian) | 551385 | Fuchs dystrophy; CRP 212 |", "551385"),
     ("was admitted to chu de bordeaux hd#4", "chu de bordeaux"),
     ("copy to ruby gold at west melindatown assisted living end of dictation", "west melindatown assisted living"),
+    # ward lists, chat speakers, lower-case places and particle surnames
+    ("| 2   | ALCALDE PEPE (50F) | N011953 | POAG |", "ALCALDE PEPE"),
+    ("son on his way\n[02:17] CP: k. Coats disease hx right?", "CP"),
+    ("bed 4 mr van den heuvel 95y from home", "van den heuvel"),
+    ("who lives in alice springs with her daughter.", "alice springs"),
+    ("Patient: TRÉINFHEAR, SUSAN   Chart # 79100", "TRÉINFHEAR, SUSAN"),
 ]
 
 
@@ -179,6 +185,7 @@ KEEP = [
     "my dr said it was fine and the doctor appointment is soon; lives at home with her husband.",
     "History of Parkinson, Wilson disease. Originally from Canada. Moved from Monday to Friday.",
     "Sister Mary Joseph nodule noted; chi square test; | BP | 120/80 | HR | 72 |",
+    "History of Crohn Disease (12 yrs ago); lives in fear of falls; moved to rehab.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
