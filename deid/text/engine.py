@@ -75,6 +75,8 @@ _CREDENTIALS = frozenset(
 )
 _PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
 _CHAT_STAMP_BEFORE = regex.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp][Mm])?\][ \t]*$")
+_LAB_ELEMENTS = frozenset("li na k ca mg fe cu zn pb hb po2 pco2 ph cr ck alt ast".split())
+_NUMBER_AFTER = regex.compile(r"\s*[:=]?\s*[<>]?\d")
 _TITLE_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|professor|sister|brother|nurse|father|mother)\.?\s+$")
 _HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
 # credentials that are never a surname ("Do", "Ma", "Pa" are)
@@ -304,6 +306,8 @@ class TextEngine:
             return False
         if d.source == "name_context" and text[d.end : d.end + 1] == ":" and _CHAT_STAMP_BEFORE.search(text, max(0, d.start - 30), d.start):
             return True  # a chat speaker ("[02:17] CP: ..."), whatever the letters spell
+        if d.kind == "PERSON" and span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
+            return False  # "Li 1.4", "Na 128", "K 3.2": a lab value, not Mr Li
         if d.source == "CityGazetteerRecognizer" and _TITLE_BEFORE.search(text, max(0, d.start - 12), d.start):
             return False  # "Sister Mary ...": a person's name, found as such elsewhere
         if d.source in ("name_title", "NameSlotRecognizer", "name_context") and (
@@ -374,7 +378,7 @@ class TextEngine:
 
         common, first, last = common_words(), gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         words = [w.strip(".,'’()").casefold() for w in span.split()]
-        words = [w for w in words if w]
+        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words if w]
         return bool(words) and all((w in common or w in self.vocab) and w not in first and w not in last for w in words)
 
     def _name_token(self, tok: str, caps: bool) -> bool:

@@ -186,6 +186,8 @@ KEEP = [
     "History of Parkinson, Wilson disease. Originally from Canada. Moved from Monday to Friday.",
     "Sister Mary Joseph nodule noted; chi square test; | BP | 120/80 | HR | 72 |",
     "History of Crohn Disease (12 yrs ago); lives in fear of falls; moved to rehab.",
+    "EBL 350 mL. Li 1.4 at end of case; Na 128. Plan 1/7 review, plan q2h.",
+    "COLLECT ABILIFY 10 MG FROM PHARMACY. Background Tourette's; consistent with Mallory-Weiss tear.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
 
