@@ -1,7 +1,7 @@
-"""Held-out evaluation of ``deid.text.find_phi`` on corpus B (bench/text_corpus_b.py) or C
-(bench/text_corpus_c.py, ``--corpus c``).
+"""Held-out evaluation of ``deid.text.find_phi`` on corpus B (bench/text_corpus_b.py), C
+(bench/text_corpus_c.py, ``--corpus c``) or D (bench/text_corpus_d.py, ``--corpus d``).
 
-    python -m bench.text_eval_b --notes 200 [--corpus b|c] [--seed N] [--misses 60] [--fps 40]
+    python -m bench.text_eval_b --notes 200 [--corpus b|c|d] [--seed N] [--misses 60] [--fps 40]
 
 A planted PHI span counts as caught only if every alphanumeric character of it is covered
 by some detection (of any kind). A must-keep clinical term counts as kept only if no
@@ -18,7 +18,7 @@ import time
 import deid.core
 import deid.text
 
-CORPORA = {"b": "bench.text_corpus_b", "c": "bench.text_corpus_c"}
+CORPORA = {"b": "bench.text_corpus_b", "c": "bench.text_corpus_c", "d": "bench.text_corpus_d"}
 
 
 def _covered(text: str, dets) -> list[bool]:
