@@ -64,7 +64,8 @@ _EPONYM_FOLLOWERS = regex.compile(
     r"line|lines|body|bodies|cell|cells|nodule|nodules|block|catheter|tube|ratio|index|type|"
     r"thyroiditis|encephalopathy|anomaly|contracture|aneurysm|esophagus|oesophagus|hernia|"
     r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy|gangrene|pupil|pupils|"
-    r"pouch|level|levels|class|grade|stage|stool|point|points|triangle|canal|pattern|vaccine)\b",
+    r"pouch|level|levels|class|grade|stage|stool|point|points|triangle|canal|pattern|vaccine|neuroma|drain|drains|"
+    r"respiration|respirations|breathing|stand|bag|performance|agitation|retractor|forceps|clamp|stitch|suture)\b",
     regex.IGNORECASE,
 )
 
@@ -77,6 +78,8 @@ _PARTICLES = frozenset("de la del della di da du des le van von der den ter ten 
 _CHAT_STAMP_BEFORE = regex.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp][Mm])?\][ \t]*$")
 _LAB_ELEMENTS = frozenset("li na k ca mg fe cu zn pb hb po2 pco2 ph cr ck alt ast".split())
 _NUMBER_AFTER = regex.compile(r"\s*[:=]?\s*[<>]?\d")
+_COUNT_BEFORE = regex.compile(r"(?i)\b(?:pod|hd|day|cycle|dose|grade|stage|step|no|number|x|bed|room|rm|fraction|visit|session|attempt|trial|gravida|para)\.?\s*$")
+_CRED_AFTER = ("RN", "MD", "PA-C", "NP", "DO", "PharmD", "LCSW", "DPM", "CRNA", "APRN", "DNP", "FNP", "CNM", "LPN", "MBBS", "PhD")
 _TITLE_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|professor|sister|brother|nurse|father|mother)\.?\s+$")
 _HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
 # credentials that are never a surname ("Do", "Ma", "Pa" are)
@@ -280,6 +283,15 @@ class TextEngine:
                 return False
             if d.source == "SpacyRecognizer" and self._all_common_words(span):
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
+        if d.source == "street_address" and span.startswith("#") and _COUNT_BEFORE.search(text, max(0, d.start - 10), d.start):
+            return False  # "POD #2", "HD #4", "cycle #3": a count, not a unit number
+        if d.source == "name_title" and text[d.end : d.end + 12].lstrip(" ,").startswith(_CRED_AFTER):
+            # "Murphy RN" is a nurse even though Murphy is an eponym; "Charge RN" is a role
+            from deid.text.recognizers import common_words, gazetteer
+
+            first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
+            words = [w.casefold() for w in _WORD_TOKEN.findall(span)]
+            return not all(w in common_words() and w not in first and w not in last for w in words)
         if d.source == "name_comma_initial" and self._all_common_words(span.split(",")[0]):
             return False  # "Also, I." / "However, A." are no names
         if d.source == "location_lower":

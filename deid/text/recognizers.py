@@ -582,6 +582,7 @@ _INITIALS = _re.compile(r"(?!(?:e\.g|i\.e|a\.m|p\.m)\.)(?:[^\W\d_]\.\s?){1,3}(?!
 _NOT_NAMES = frozenset("all team everyone colleague colleagues sir madam doctor doctors nurse nurses there folks guys friends ward".split())
 _STOP = frozenset(
     "md rn np pa phd dds dmd crna mbbs frcs frcp lpn cna aprn dnp msn bsn lcsw dpt rrt esq "
+    "pgr pager bleep ext tel ph fax cell mob "
     "dr mr mrs ms prof doctor a an the and or but is was are were has had have with without for from to of in on at by "
     "this that these those he she it they his her their its who whom which what when where "
     "today yesterday tomorrow now re results am pm".split()

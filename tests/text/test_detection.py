@@ -158,6 +158,16 @@ CASES = [
     ("bed 4 mr van den heuvel 95y from home", "van den heuvel"),
     ("who lives in alice springs with her daughter.", "alice springs"),
     ("Patient: TRÉINFHEAR, SUSAN   Chart # 79100", "TRÉINFHEAR, SUSAN"),
+    # US hospital documents: month/year, pagers, SSN last 4, dose dates, employers, credentials
+    ("appendectomy (11/2015), diagnosed 11/2023", "11/2023"),
+    ("Dr. Jeremiah Martinez-Ruiz pgr 4-9192  11/15/19 1352", "4-9192"),
+    ("Wilson, Terry PharmD Pager: 95349", "95349"),
+    ("SSN (last 4): 7800.", "7800"),
+    ("- Spiriva qHS  last dose 12/17 AM", "12/17"),
+    ("Social: quit x1; no IVDU. Works (Home Depot).", "Home Depot"),
+    ("moved her to Martin Nursing and Rehabilitation Center on 7/23.", "Martin Nursing and Rehabilitation Center"),
+    ("ASSISTANT: Murphy RN", "Murphy"),
+    ("Location: Shaffer Oncology Partners", "Shaffer Oncology Partners"),
 ]
 
 
@@ -187,6 +197,7 @@ KEEP = [
     "Sister Mary Joseph nodule noted; chi square test; | BP | 120/80 | HR | 72 |",
     "History of Crohn Disease (12 yrs ago); lives in fear of falls; moved to rehab.",
     "EBL 350 mL. Li 1.4 at end of case; Na 128. Plan 1/7 review, plan q2h.",
+    "POD #2, HD #4. Foley in place; Morton's neuroma; Jackson-Pratt drain; Cheyne-Stokes respiration. Charge RN aware. CAD s/p CABG.",
     "COLLECT ABILIFY 10 MG FROM PHARMACY. Background Tourette's; consistent with Mallory-Weiss tear.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
