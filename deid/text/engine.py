@@ -65,7 +65,8 @@ _EPONYM_FOLLOWERS = regex.compile(
     r"thyroiditis|encephalopathy|anomaly|contracture|aneurysm|esophagus|oesophagus|hernia|"
     r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy|gangrene|pupil|pupils|"
     r"pouch|level|levels|class|grade|stage|stool|point|points|triangle|canal|pattern|vaccine|neuroma|drain|drains|"
-    r"respiration|respirations|breathing|stand|bag|performance|agitation|retractor|forceps|clamp|stitch|suture)\b",
+    r"respiration|respirations|breathing|stand|bag|performance|agitation|retractor|forceps|clamp|stitch|suture|"
+    r"electrocautery|cautery|fall\s+(?:risk\s+)?scale)\b",
     regex.IGNORECASE,
 )
 
@@ -80,6 +81,7 @@ _LAB_ELEMENTS = frozenset("li na k ca mg fe cu zn pb hb po2 pco2 ph cr ck alt as
 _NUMBER_AFTER = regex.compile(r"\s*[:=]?\s*[<>]?\d")
 _COUNT_BEFORE = regex.compile(r"(?i)\b(?:pod|hd|day|cycle|dose|grade|stage|step|no|number|x|bed|room|rm|fraction|visit|session|attempt|trial|gravida|para)\.?\s*$")
 _CRED_AFTER = ("RN", "MD", "PA-C", "NP", "DO", "PharmD", "LCSW", "DPM", "CRNA", "APRN", "DNP", "FNP", "CNM", "LPN", "MBBS", "PhD")
+_ROMAN_AFTER = regex.compile(r"[ \t]+(?:II|III|IV|VI|V)(?![\w'])")
 _TITLE_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|professor|sister|brother|nurse|father|mother)\.?\s+$")
 _HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
 # credentials that are never a surname ("Do", "Ma", "Pa" are)
@@ -320,6 +322,8 @@ class TextEngine:
             return True  # a chat speaker ("[02:17] CP: ..."), whatever the letters spell
         if d.kind == "PERSON" and span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
             return False  # "Li 1.4", "Na 128", "K 3.2": a lab value, not Mr Li
+        if d.source in ("CityGazetteerRecognizer", "SpacyRecognizer") and _ROMAN_AFTER.match(text, d.end) and self._not_a_name(span):
+            return False  # "Bethesda III", "Killip II": a grade, not a place or a person
         if d.source == "CityGazetteerRecognizer" and _TITLE_BEFORE.search(text, max(0, d.start - 12), d.start):
             return False  # "Sister Mary ...": a person's name, found as such elsewhere
         if d.source in ("name_title", "NameSlotRecognizer", "name_context") and (
@@ -368,6 +372,13 @@ class TextEngine:
         if len(words) >= 3 and words[-2] in _STREET_WORDS:
             return True  # "Manor Road Surgery": named after its street
         return bool(named) and not any(w in self.vocab for w in named)
+
+    @staticmethod
+    def _not_a_name(span: str) -> bool:
+        from deid.text.recognizers import gazetteer
+
+        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
+        return not any(w.casefold() in first or w.casefold() in last for w in _WORD_TOKEN.findall(span))
 
     @staticmethod
     def _is_country(span: str) -> bool:

@@ -168,6 +168,8 @@ CASES = [
     ("moved her to Martin Nursing and Rehabilitation Center on 7/23.", "Martin Nursing and Rehabilitation Center"),
     ("ASSISTANT: Murphy RN", "Murphy"),
     ("Location: Shaffer Oncology Partners", "Shaffer Oncology Partners"),
+    ("Dr. John Smith III called.", "John Smith III"),
+    ("Lives in Bethesda, MD 20814.", "Bethesda"),
 ]
 
 
@@ -198,6 +200,7 @@ KEEP = [
     "History of Crohn Disease (12 yrs ago); lives in fear of falls; moved to rehab.",
     "EBL 350 mL. Li 1.4 at end of case; Na 128. Plan 1/7 review, plan q2h.",
     "POD #2, HD #4. Foley in place; Morton's neuroma; Jackson-Pratt drain; Cheyne-Stokes respiration. Charge RN aware. CAD s/p CABG.",
+    "Hashimoto's thyroiditis (dx hospital day 3). Bethesda III. Bovie electrocautery; Morse Fall Scale 45. Mallampati II. Recheck at 3 AM. Wells score 4.5.",
     "COLLECT ABILIFY 10 MG FROM PHARMACY. Background Tourette's; consistent with Mallory-Weiss tear.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
 ]
