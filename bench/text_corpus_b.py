@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 import string
-from dataclasses import dataclass, field
 
 from faker import Faker
+
+from bench.corpus_types import K, Note, P, Span
 
 LOCALES = [
     "en_US", "en_US", "en_US", "en_GB", "en_GB", "es_ES", "es_MX", "de_DE", "fr_FR", "it_IT",
@@ -122,38 +123,7 @@ YOUNG_AGE_FMT = ["{a} y/o", "{a}yo", "{a} year old", "{a}-year-old", "{a}M", "{a
 CITY_FALLBACK = ["Springfield", "Leeds", "Salinas", "Bristol", "Brighton", "Mobile", "Reading", "Sale"]
 
 
-@dataclass(frozen=True)
-class Span:
-    kind: str
-    start: int
-    end: int
-    tag: str = ""
-
-
-@dataclass
-class Note:
-    text: str
-    style: str
-    phi: list[Span] = field(default_factory=list)
-    keep: list[Span] = field(default_factory=list)
-
-
-class P:
-    """A planted PHI value."""
-
-    __slots__ = ("kind", "val", "tag")
-
-    def __init__(self, kind: str, val: str, tag: str = "") -> None:
-        self.kind, self.val, self.tag = kind, val, tag
-
-
-class K:
-    """A must-keep clinical term."""
-
-    __slots__ = ("cat", "val")
-
-    def __init__(self, cat: str, val: str) -> None:
-        self.cat, self.val = cat, val
+# Span, Note, P, K: bench/corpus_types.py
 
 
 class Builder:
