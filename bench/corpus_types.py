@@ -3,6 +3,7 @@ they write, not in how a planted value is recorded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -38,3 +39,42 @@ class K:
 
     def __init__(self, cat: str, val: str) -> None:
         self.cat, self.val = cat, val
+
+
+class Doc:
+    """Collects text pieces, planted PHI (P) and must-keep terms (K) in order, and renders
+    them into a Note whose spans point at the planted values."""
+
+    def __init__(self) -> None:
+        self.parts: list[str | P | K] = []
+
+    def __call__(self, *items: object) -> None:
+        for it in items:
+            if isinstance(it, tuple | list):
+                self(*it)
+            elif it is not None and it != "":
+                self.parts.append(it)  # type: ignore[arg-type]
+
+    def render(self, *, case: str = "", mangle: Callable[[str], str] | None = None) -> Note:
+        """``case``: "" | "lower" | "upper" for everything; ``mangle``: applied to the
+        plain text pieces only (typos, dropped punctuation), never to planted values."""
+        out: list[str] = []
+        phi: list[Span] = []
+        keep: list[Span] = []
+        pos = 0
+        for it in self.parts:
+            if isinstance(it, P | K):
+                s = it.val
+            else:
+                s = mangle(it) if mangle else it
+            if case == "lower":
+                s = s.lower()
+            elif case == "upper":
+                s = s.upper()
+            if isinstance(it, P):
+                phi.append(Span(it.kind, pos, pos + len(s), it.tag))
+            elif isinstance(it, K):
+                keep.append(Span(it.cat, pos, pos + len(s), it.val))
+            out.append(s)
+            pos += len(s)
+        return Note(text="".join(out), style="", phi=phi, keep=keep)

@@ -29,7 +29,8 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import K, Note, P, Span
+from bench.corpus_types import Doc as BaseDoc
+from bench.corpus_types import K, Note, P
 
 # ============================================================================ data types
 
@@ -159,45 +160,16 @@ ABBREV = [
 # ============================================================================ builder
 
 
-class Doc:
-    """Collects text pieces, planted PHI (P) and must-keep terms (K) in order."""
+class Doc(BaseDoc):
+    """The shared builder, with this corpus's typos and dropped punctuation."""
 
-    def __init__(self) -> None:
-        self.parts: list[str | P | K] = []
+    def render(self, rng: random.Random, *, case: str = "", typos: float = 0.0, nopunct: bool = False) -> Note:  # type: ignore[override]
+        def mangle(s: str) -> str:
+            if nopunct:
+                s = re.sub(r"[.,;:!?()\"]", "", s)
+            return _misspell(s, rng, typos) if typos else s
 
-    def __call__(self, *items) -> None:
-        for it in items:
-            if isinstance(it, tuple | list):
-                self(*it)
-            elif it is not None and it != "":
-                self.parts.append(it)
-
-    def render(self, rng: random.Random, *, case: str = "", typos: float = 0.0, nopunct: bool = False) -> Note:
-        out: list[str] = []
-        phi: list[Span] = []
-        keep: list[Span] = []
-        pos = 0
-        for it in self.parts:
-            if isinstance(it, P | K):
-                s = it.val
-            else:
-                s = it
-                if nopunct:
-                    s = re.sub(r"[.,;:!?()\"]", "", s)
-                if typos:
-                    s = _misspell(s, rng, typos)
-            if case == "lower":
-                s = s.lower()
-            elif case == "upper":
-                s = s.upper()
-            if isinstance(it, P):
-                phi.append(Span(it.kind, pos, pos + len(s), it.tag))
-            elif isinstance(it, K):
-                keep.append(Span(it.cat, pos, pos + len(s), it.val))
-            out.append(s)
-            pos += len(s)
-        text = "".join(out)
-        return Note(text=text, style="", phi=phi, keep=keep)
+        return super().render(case=case, mangle=mangle)
 
 
 COMMON_MISSPELLINGS = {

@@ -31,7 +31,7 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import K, Note, P, Span
+from bench.corpus_types import Doc, K, Note, P
 
 # ============================================================================ data types
 
@@ -153,37 +153,6 @@ ABBREV = [
 
 
 # ============================================================================ builder
-
-
-class Doc:
-    """Collects text pieces, planted PHI (P) and must-keep terms (K) in order."""
-
-    def __init__(self) -> None:
-        self.parts: list[str | P | K] = []
-
-    def __call__(self, *items) -> None:
-        for it in items:
-            if isinstance(it, tuple | list):
-                self(*it)
-            elif it is not None and it != "":
-                self.parts.append(it)
-
-    def render(self, rng: random.Random, *, case: str = "") -> Note:
-        out: list[str] = []
-        phi: list[Span] = []
-        keep: list[Span] = []
-        pos = 0
-        for it in self.parts:
-            s = it.val if isinstance(it, P | K) else it
-            if case == "upper":
-                s = s.upper()
-            if isinstance(it, P):
-                phi.append(Span(it.kind, pos, pos + len(s), it.tag))
-            elif isinstance(it, K):
-                keep.append(Span(it.cat, pos, pos + len(s), it.val))
-            out.append(s)
-            pos += len(s)
-        return Note(text="".join(out), style="", phi=phi, keep=keep)
 
 
 # ============================================================================ value generator
@@ -931,7 +900,7 @@ def generate(n: int, seed: int = 20240611) -> list[Note]:
         style = names[i % len(names)]
         d = Doc()
         opts = STYLES[style](g, d)
-        note = d.render(g.rng, case=opts.get("case", ""))
+        note = d.render(case=opts.get("case", ""))
         note.style = style + (f"/{opts['case']}" if opts.get("case") else "")
         notes.append(note)
     return notes
