@@ -78,3 +78,24 @@ class Doc:
             out.append(s)
             pos += len(s)
         return Note(text="".join(out), style="", phi=phi, keep=keep)
+
+
+def build_notes(
+    n: int,
+    styles: dict[str, Callable[..., dict]],
+    gen: object,
+    new_doc: Callable[[], Doc],
+    render: Callable[[Doc, dict], Note],
+) -> list[Note]:
+    """``n`` notes, the styles taken in turn; each style function fills a Doc and returns
+    its render options ("case", ...), and the note's style records the case."""
+    names = list(styles)
+    notes: list[Note] = []
+    for i in range(n):
+        style = names[i % len(names)]
+        d = new_doc()
+        opts = styles[style](gen, d)
+        note = render(d, opts)
+        note.style = style + (f"/{opts['case']}" if opts.get("case") else "")
+        notes.append(note)
+    return notes

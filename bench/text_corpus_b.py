@@ -20,7 +20,7 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import K, Note, P, Span
+from bench.corpus_types import Doc, K, Note, P, build_notes
 
 LOCALES = [
     "en_US", "en_US", "en_US", "en_GB", "en_GB", "es_ES", "es_MX", "de_DE", "fr_FR", "it_IT",
@@ -123,44 +123,16 @@ YOUNG_AGE_FMT = ["{a} y/o", "{a}yo", "{a} year old", "{a}-year-old", "{a}M", "{a
 CITY_FALLBACK = ["Springfield", "Leeds", "Salinas", "Bristol", "Brighton", "Mobile", "Reading", "Sale"]
 
 
-# Span, Note, P, K: bench/corpus_types.py
 
 
-class Builder:
-    def __init__(self) -> None:
-        self.parts: list[str | P | K] = []
+class Builder(Doc):
+    """The shared builder, with this corpus's typos and hard line wrapping."""
 
-    def __call__(self, *items) -> None:
-        for it in items:
-            if isinstance(it, tuple | list):
-                self(*it)
-            else:
-                self.parts.append(it)
-
-    def render(self, rng: random.Random, *, case: str = "", typos: float = 0.0, wrap: int = 0) -> Note:
-        text_parts: list[str] = []
-        phi: list[Span] = []
-        keep: list[Span] = []
-        pos = 0
-        for it in self.parts:
-            if isinstance(it, P | K):
-                s = it.val
-            else:
-                s = _typo(it, rng, typos) if typos else it
-            if case == "upper":
-                s = s.upper()
-            elif case == "lower":
-                s = s.lower()
-            if isinstance(it, P):
-                phi.append(Span(it.kind, pos, pos + len(s), it.tag))
-            elif isinstance(it, K):
-                keep.append(Span(it.cat, pos, pos + len(s), it.val))
-            text_parts.append(s)
-            pos += len(s)
-        text = "".join(text_parts)
+    def render(self, rng: random.Random, *, case: str = "", typos: float = 0.0, wrap: int = 0) -> Note:  # type: ignore[override]
+        note = super().render(case=case, mangle=(lambda s: _typo(s, rng, typos)) if typos else None)
         if wrap:
-            text = _hard_wrap(text, wrap)
-        return Note(text=text, style="", phi=phi, keep=keep)
+            note.text = _hard_wrap(note.text, wrap)
+        return note
 
 
 def _typo(s: str, rng: random.Random, p: float) -> str:
@@ -726,16 +698,8 @@ STYLES = {
 
 def generate(n: int, seed: int = 20240611) -> list[Note]:
     g = Gen(seed)
-    names = list(STYLES)
-    notes: list[Note] = []
-    for i in range(n):
-        style = names[i % len(names)]
-        b = Builder()
-        opts = STYLES[style](g, b)
-        note = b.render(g.rng, case=opts.get("case", ""), typos=opts.get("typos", 0.0), wrap=opts.get("wrap", 0))
-        note.style = style + (f"/{opts['case']}" if opts.get("case") else "")
-        notes.append(note)
-    return notes
+    return build_notes(n, STYLES, g, Builder, lambda b, o: b.render(
+        g.rng, case=o.get("case", ""), typos=o.get("typos", 0.0), wrap=o.get("wrap", 0)))
 
 
 if __name__ == "__main__":  # pragma: no cover - eyeballing aid

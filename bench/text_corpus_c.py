@@ -30,12 +30,11 @@ import string
 from faker import Faker
 
 from bench.corpus_types import Doc as BaseDoc
-from bench.corpus_types import K, Note, P
+from bench.corpus_types import K, Note, P, build_notes
 
 # ============================================================================ data types
 
 
-# Span, Note, P, K: bench/corpus_types.py
 
 
 # ============================================================================ pools
@@ -214,6 +213,10 @@ ORD_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", 
 NINETY_WORDS = ["ninety", "ninety-one", "ninety-two", "ninety-three", "ninety-four", "ninety-five", "ninety-six",
                 "ninety-seven", "ninety-eight", "ninety-nine", "one hundred", "one hundred and one",
                 "one hundred and two", "one hundred and three"]
+
+
+ITALIAN_TOWNS = ["Donzella", "Sant'Agostino", "Borgorose", "Colle Sestriere", "Introd", "Comabbio", "Pitocco",
+                 "Baitoni", "Bomerano", "Uppello", "Coccolia", "Gualdo Tadino", "San Gallo", "Rovereto"]
 
 
 class Gen:
@@ -580,8 +583,11 @@ class Gen:
             return P("CITY", self.pick(SMALL_TOWNS), "small_intl")
         if r < 0.45:
             return P("CITY", self.pick(WORDY_TOWNS), "wordy_town")
-        f = self.fk[self.pick(["en_US", "en_AU", "en_CA", "de_DE", "fr_FR", "sv_SE", "it_IT", "pl_PL", "en_NZ"])]
-        return P("CITY", f.city(), "faker_city")
+        loc = self.pick(["en_US", "en_AU", "en_CA", "de_DE", "fr_FR", "sv_SE", "it_IT", "pl_PL", "en_NZ"])
+        if loc == "it_IT":
+            # Faker's it_IT city() draws from a set, so it differs between processes
+            return P("CITY", self.pick(ITALIAN_TOWNS), "faker_city")
+        return P("CITY", self.fk[loc].city(), "faker_city")
 
     def institution(self, kinds: list[str] | None = None):
         kind = self.pick(kinds or ["hospital", "hospital", "built", "school", "employer"])
@@ -886,16 +892,8 @@ STYLES = {
 
 def generate(n: int, seed: int = 20240611) -> list[Note]:
     g = Gen(seed)
-    names = list(STYLES)
-    notes: list[Note] = []
-    for i in range(n):
-        style = names[i % len(names)]
-        d = Doc()
-        opts = STYLES[style](g, d)
-        note = d.render(g.rng, case=opts.get("case", ""), typos=opts.get("typos", 0.0), nopunct=opts.get("nopunct", False))
-        note.style = style + (f"/{opts['case']}" if opts.get("case") else "")
-        notes.append(note)
-    return notes
+    return build_notes(n, STYLES, g, Doc, lambda d, o: d.render(
+        g.rng, case=o.get("case", ""), typos=o.get("typos", 0.0), nopunct=o.get("nopunct", False)))
 
 
 if __name__ == "__main__":  # pragma: no cover - eyeballing aid

@@ -31,12 +31,11 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import Doc, K, Note, P
+from bench.corpus_types import Doc, K, Note, P, build_notes
 
 # ============================================================================ data types
 
 
-# Span, Note, P, K: bench/corpus_types.py
 
 
 # ============================================================================ pools
@@ -893,17 +892,7 @@ STYLES = {
 
 
 def generate(n: int, seed: int = 20240611) -> list[Note]:
-    g = Gen(seed)
-    names = list(STYLES)
-    notes: list[Note] = []
-    for i in range(n):
-        style = names[i % len(names)]
-        d = Doc()
-        opts = STYLES[style](g, d)
-        note = d.render(case=opts.get("case", ""))
-        note.style = style + (f"/{opts['case']}" if opts.get("case") else "")
-        notes.append(note)
-    return notes
+    return build_notes(n, STYLES, Gen(seed), Doc, lambda d, o: d.render(case=o.get("case", "")))
 
 
 if __name__ == "__main__":  # pragma: no cover - eyeballing aid
