@@ -82,6 +82,10 @@ _NUMBER_AFTER = regex.compile(r"\s*[:=]?\s*[<>]?\d")
 _COUNT_BEFORE = regex.compile(r"(?i)\b(?:pod|hd|day|cycle|dose|grade|stage|step|no|number|x|bed|room|rm|fraction|visit|session|attempt|trial|gravida|para)\.?\s*$")
 _CRED_AFTER = ("RN", "MD", "PA-C", "NP", "DO", "PharmD", "LCSW", "DPM", "CRNA", "APRN", "DNP", "FNP", "CNM", "LPN", "MBBS", "PhD")
 _ROMAN_AFTER = regex.compile(r"[ \t]+(?:II|III|IV|VI|V)(?![\w'])")
+_INSTITUTION_WORDS = frozenset(
+    "hospital infirmary medical center centre clinic health system family practice group surgical assisted living "
+    "retirement village home care nursing rehabilitation rehab hospice of the".split()
+)
 _TITLE_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|professor|sister|brother|nurse|father|mother)\.?\s+$")
 _HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
 # credentials that are never a surname ("Do", "Ma", "Pa" are)
@@ -316,6 +320,8 @@ class TextEngine:
             return False  # "pouch of Douglas", "tetralogy of Fallot", "islets of Langerhans"
         if d.source == "city_state_zip" and self._all_common_words(span) and not self._is_city(span):
             return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
+        if d.source == "institution" and span.islower() and not self._has_proper_word(span):
+            return False  # "fracture clinic", "eye clinic", "teaching hospital": a kind of clinic, not one
         if d.source == "institution_named" and not self._named_after_person_or_place(span):
             return False
         if d.source == "name_context" and text[d.end : d.end + 1] == ":" and _CHAT_STAMP_BEFORE.search(text, max(0, d.start - 30), d.start):
@@ -372,6 +378,23 @@ class TextEngine:
         if len(words) >= 3 and words[-2] in _STREET_WORDS:
             return True  # "Manor Road Surgery": named after its street
         return bool(named) and not any(w in self.vocab for w in named)
+
+    def _has_proper_word(self, span: str) -> bool:
+        """A word that names something: in a name or place list, or no everyday or
+        clinical word ("good samaritan hospital" has none, "riverside clinic" has one)."""
+        from deid.text.recognizers import common_words, gazetteer
+
+        first, last, cities, common = (gazetteer("first_names.tsv"), gazetteer("surnames.tsv"),
+                                       gazetteer("cities.tsv"), common_words())
+        for w in regex.split(r"[\s\-/]+", span.casefold()):
+            w = w.strip(".,'’()")
+            if w.endswith(("'s", "’s")):
+                w = w[:-2]
+            if not w or w in _INSTITUTION_WORDS:
+                continue
+            if w in first or w in last or w in cities or (w not in common and w not in self.vocab):
+                return True
+        return False
 
     @staticmethod
     def _not_a_name(span: str) -> bool:

@@ -563,11 +563,25 @@ _SLOT_CUES = _re.compile(
     _re.IGNORECASE,
 )
 _BLANKS = _re.compile(r"[ \t]+")
+# word endings of procedures, conditions and specialties: never a name after a cue
+# (only endings no name has: not "-oma" (Paloma), "-gram" (Ingram), "-itis" (Politis), "-emia")
+_MEDICAL_SUFFIXES = (
+    "graphy", "scopy", "ectomy", "otomy", "ostomy", "plasty", "pathy", "ology", "ologist", "iatric", "iatry",
+    "penia", "plegia", "paresis",
+)
 # a cue that says a name follows: "pt name", "patient name:", "name -"
 _NAME_CUE = _re.compile(r"(?i)\bname\b\s*[:,\-]?\s*$")
 _SLOT_PARTICLES = frozenset("van von de da di du del della der den ter la le dos das bin ibn al el ó ní nic mac mc".split())
-# a cue that is a title: the next word is a surname even when it is an everyday word
-_TITLE_CUE = _re.compile(r"(?i)\b(?:mr|mrs|ms|miss|dr|doctor|prof|professor)\b\.?\s*$")
+# a cue that is a title: "strong" (dr, mrs, prof, "Mr.") or "weak" (a bare mr/ms, which
+# are also MR imaging and multiple sclerosis)
+_TITLE_CUE = _re.compile(r"(?i)\b(mr|mrs|ms|miss|dr|doctor|prof|professor)\b(\.?)\s*$")
+
+
+def _title_strength(cue: str) -> str:
+    m = _TITLE_CUE.search(cue)
+    if not m:
+        return ""
+    return "weak" if m.group(1).casefold() in ("mr", "ms") and not m.group(2) else "strong"
 # what follows "dr"/"my doctor" in forum posts when no name does
 _AFTER_TITLE_NOT_NAMES = frozenset(
     "said says say told tells thinks thought wants wanted recommended recommends ordered orders prescribed "
@@ -607,7 +621,7 @@ class NameSlotRecognizer(EntityRecognizer):
     def load(self) -> None:
         pass
 
-    def _name_like(self, word: str, position: int, nxt: str = "", titled: bool = False, named: bool = False) -> bool:
+    def _name_like(self, word: str, position: int, nxt: str = "", titled: str = "", named: bool = False) -> bool:
         w = word.casefold().rstrip("'’")
         n = nxt.casefold()
         if named and position == 0 and len(w) >= 2 and w not in _STOP and not any(ch.isdigit() for ch in w):
@@ -617,14 +631,14 @@ class NameSlotRecognizer(EntityRecognizer):
         ) and not (word.isupper() and w in self.common):
             return True  # "ludwig franke", "amber wilson": listed names together, eponyms or not
         if (titled and position == 0 and (w in self.first or w in self.last) and w not in _STOP
-                and w not in _AFTER_TITLE_NOT_NAMES and not (word.isupper() and w in self.common)):
-            return True  # "dr. bell", "ms ludwig": an eponym after a title is a person
-        if len(w) < 2 or w in _STOP or w in self.vocab:
+                and w not in _AFTER_TITLE_NOT_NAMES and not (word.isupper() and w in self.common)
+                and (titled == "strong" or w not in self.common)):
+            # "dr. bell", "ms ludwig": a listed name after a title is a person, eponym or not;
+            # after a bare "mr"/"ms" (also MR imaging, multiple sclerosis) only a name that is
+            # no everyday word ("MR brain", "ms flare" stay)
+            return True
+        if len(w) < 2 or w in _STOP or w in self.vocab or w.endswith(_MEDICAL_SUFFIXES):
             return False
-        if titled and position == 0 and w not in _AFTER_TITLE_NOT_NAMES and not any(ch.isdigit() for ch in w) and not (
-            word.isupper() and w in self.common  # "MR SEVERE" is mitral regurgitation
-        ):
-            return True  # "dr. bell", "ms ludwig", "dr love": after a title, an everyday word is a surname
         if self.first.is_clear(w) or self.last.is_clear(w):
             return True
         if (w in self.first.ambiguous or w in self.last.ambiguous) and w not in self.common:
@@ -641,9 +655,9 @@ class NameSlotRecognizer(EntityRecognizer):
         if entities and "PERSON" not in entities:
             return []
         out = []
-        cues = [(m.end(), bool(_TITLE_CUE.search(m.group())), bool(_NAME_CUE.search(m.group())))
+        cues = [(m.end(), _title_strength(m.group()), bool(_NAME_CUE.search(m.group())))
                 for m in _SLOT_CUES.finditer(text)]
-        cues += [(m.end(), False, False) for m in _SIGNOFF.finditer(text)]
+        cues += [(m.end(), "", False) for m in _SIGNOFF.finditer(text)]
         for pos, titled, named in cues:
             start = end = -1
             count = tokens = 0

@@ -169,6 +169,8 @@ CASES = [
     ("ASSISTANT: Murphy RN", "Murphy"),
     ("Location: Shaffer Oncology Partners", "Shaffer Oncology Partners"),
     ("Dr. John Smith III called.", "John Smith III"),
+    ("went to good samaritan hospital, then the cleveland clinic", "good samaritan hospital"),
+    ("her gp was dr love; Mr. Young called", "love"),
     ("Lives in Bethesda, MD 20814.", "Bethesda"),
 ]
 
@@ -200,6 +202,8 @@ KEEP = [
     "History of Crohn Disease (12 yrs ago); lives in fear of falls; moved to rehab.",
     "EBL 350 mL. Li 1.4 at end of case; Na 128. Plan 1/7 review, plan q2h.",
     "POD #2, HD #4. Foley in place; Morton's neuroma; Jackson-Pratt drain; Cheyne-Stokes respiration. Charge RN aware. CAD s/p CABG.",
+    "Plan: MR scan of the spine, MR angiography and MR brain. MS relapse; ms flare again. Dr appointment; dr review tomorrow.",
+    "Seen in fracture clinic, eye clinic and pain clinic; walk-in clinic; refer to ortho clinic; attend clinic; teaching hospital.",
     "Hashimoto's thyroiditis (dx hospital day 3). Bethesda III. Bovie electrocautery; Morse Fall Scale 45. Mallampati II. Recheck at 3 AM. Wells score 4.5.",
     "COLLECT ABILIFY 10 MG FROM PHARMACY. Background Tourette's; consistent with Mallory-Weiss tear.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
