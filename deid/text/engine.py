@@ -320,6 +320,8 @@ class TextEngine:
             return False  # "pouch of Douglas", "tetralogy of Fallot", "islets of Langerhans"
         if d.source == "city_state_zip" and self._all_common_words(span) and not self._is_city(span):
             return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
+        if d.source == "SpacyRecognizer" and span.strip(" .").casefold() in ("dr", "mr", "mrs", "ms", "prof", "doctor"):
+            return False  # "Dr note reviewed": a title alone
         if d.source == "institution" and span.islower() and not self._has_proper_word(span):
             return False  # "fracture clinic", "eye clinic", "teaching hospital": a kind of clinic, not one
         if d.source == "institution_named" and not self._named_after_person_or_place(span):

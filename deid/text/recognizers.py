@@ -569,6 +569,8 @@ _MEDICAL_SUFFIXES = (
     "graphy", "scopy", "ectomy", "otomy", "ostomy", "plasty", "pathy", "ology", "ologist", "iatric", "iatry",
     "penia", "plegia", "paresis",
 )
+# endings of English words a name (outside the name lists) almost never has
+_WORD_ENDINGS = ("ing", "tion", "sion", "ment", "ness", "ance", "ence", "ity", "ous", "ive", "ated", "ized", "ised", "ally")
 # a cue that says a name follows: "pt name", "patient name:", "name -"
 _NAME_CUE = _re.compile(r"(?i)\bname\b\s*[:,\-]?\s*$")
 _SLOT_PARTICLES = frozenset("van von de da di du del della der den ter la le dos das bin ibn al el ó ní nic mac mc".split())
@@ -581,6 +583,8 @@ def _title_strength(cue: str) -> str:
     m = _TITLE_CUE.search(cue)
     if not m:
         return ""
+    if m.group(1) in ("MR", "MS") and not m.group(2):
+        return "caps"  # "MR perfusion", "MS exacerbation": most often not a title at all
     return "weak" if m.group(1).casefold() in ("mr", "ms") and not m.group(2) else "strong"
 # what follows "dr"/"my doctor" in forum posts when no name does
 _AFTER_TITLE_NOT_NAMES = frozenset(
@@ -639,6 +643,8 @@ class NameSlotRecognizer(EntityRecognizer):
             return True
         if len(w) < 2 or w in _STOP or w in self.vocab or w.endswith(_MEDICAL_SUFFIXES):
             return False
+        if titled == "caps" and position == 0 and not word[:1].isupper() and w not in self.first and w not in self.last:
+            return False  # "MR perfusion", "MS exacerbation"
         if self.first.is_clear(w) or self.last.is_clear(w):
             return True
         if (w in self.first.ambiguous or w in self.last.ambiguous) and w not in self.common:
@@ -649,6 +655,8 @@ class NameSlotRecognizer(EntityRecognizer):
             # "Hope", "Will": a name after a cue when capitalised, after another name
             # part, or when the next word is a surname ("hope young", "faith brown")
             return position > 0 or word[:1].isupper() or n in self.last or n in _SLOT_PARTICLES
+        if len(w) >= 7 and w.endswith(_WORD_ENDINGS):
+            return False  # "ambulating", "perfusion", "exacerbation": words, whatever the list lacks
         return w not in self.common and not any(ch.isdigit() for ch in w)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:

@@ -203,6 +203,8 @@ KEEP = [
     "EBL 350 mL. Li 1.4 at end of case; Na 128. Plan 1/7 review, plan q2h.",
     "POD #2, HD #4. Foley in place; Morton's neuroma; Jackson-Pratt drain; Cheyne-Stokes respiration. Charge RN aware. CAD s/p CABG.",
     "Plan: MR scan of the spine, MR angiography and MR brain. MS relapse; ms flare again. Dr appointment; dr review tomorrow.",
+    "MS exacerbation treated with steroids. MR perfusion normal. Patient ambulating with walker. Dr note reviewed. Pt tolerating diet.",
+    "PT/OT to see. PA chest film clear. ID consult recommends vanc. RA flare on MTX. ED course uncomplicated. Seen by ortho, plan ORIF.",
     "Seen in fracture clinic, eye clinic and pain clinic; walk-in clinic; refer to ortho clinic; attend clinic; teaching hospital.",
     "Hashimoto's thyroiditis (dx hospital day 3). Bethesda III. Bovie electrocautery; Morse Fall Scale 45. Mallampati II. Recheck at 3 AM. Wells score 4.5.",
     "COLLECT ABILIFY 10 MG FROM PHARMACY. Background Tourette's; consistent with Mallory-Weiss tear.",
