@@ -126,3 +126,18 @@ def test_module_imports_no_nlp_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_misspellings_and_prefixes_are_ambiguous_not_safe() -> None:
+    assert classify("hypertensoin") is WordClass.AMBIGUOUS  # transposition, >= 8 letters
+    assert classify("intubbated") is WordClass.AMBIGUOUS  # doubled letter
+    assert classify("retaped") is WordClass.AMBIGUOUS  # re + taped
+    assert classify("Quexwrigth") is WordClass.UNKNOWN  # one edit from nothing known
+    assert not all_safe("CT CHEST HYPERTENSOIN")
+
+
+def test_apostrophe_shorthand() -> None:
+    assert classify("sxn'd") is WordClass.SAFE  # curated "sxn" + 'd
+    assert classify("x's") is WordClass.AMBIGUOUS  # a letter, as an initial would be
+    assert classify("70's") is WordClass.SAFE
+    assert classify("O'Quexwright") is WordClass.UNKNOWN
