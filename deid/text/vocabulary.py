@@ -52,6 +52,8 @@ _NUMERIC = re.compile(
 _DATE_LIKE = re.compile(r"(?<![\w.])\d{1,4}\s*[/.\-]\s*\d{1,4}(?:\s*[/.\-]\s*\d{1,4})?")
 _DECIMAL = re.compile(r"^\d{1,4}\.\d{1,3}$")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+# DICOM descriptors join words with "_" ("t1_mprage_sag") and "^" (code meanings)
+_DESCRIPTOR_SEPARATORS = str.maketrans({"_": " ", "^": " "})
 # Word tokens for all_safe(): letters/digits with inner ' . - * + % and a trailing '/';
 # separators are everything else.
 _TOKEN = re.compile(r"[^\W_][\w'.*+%°]*(?:[-/][\w'.*+%°]+)*/?|[^\W\d_]/", re.UNICODE)
@@ -258,7 +260,7 @@ def is_name_like(token: str) -> bool:
 
 def word_tokens(text: str) -> list[str]:
     """The word tokens of a short text as :func:`all_safe` sees them."""
-    return _TOKEN.findall(text.translate(_APOSTROPHES))
+    return _TOKEN.findall(text.translate(_APOSTROPHES).translate(_DESCRIPTOR_SEPARATORS))
 
 
 def all_safe(text: str) -> bool:
@@ -270,7 +272,7 @@ def all_safe(text: str) -> bool:
     shaped like a date or a long number makes the text not safe, so that it goes through
     the full text engine instead.
     """
-    folded = text.translate(_APOSTROPHES)
+    folded = text.translate(_APOSTROPHES).translate(_DESCRIPTOR_SEPARATORS)
     for match in _DATE_LIKE.finditer(folded):
         if not _DECIMAL.match(match.group(0)):
             return False

@@ -96,7 +96,8 @@ def test_long_numbers_are_unknown(token: str) -> None:
     ["CT CHEST W CONTRAST", "AX T2 FLAIR", "MR BRAIN WO/W CONTRAST", "CHEST PA AND LATERAL",
      "CT ABD/PELVIS W CONTRAST", "SAG T1 FS POST", "AX DWI B1000", "US CAROTID DOPPLER BILAT",
      "XR KNEE 3V RT", "MR L-SPINE WO CONTRAST", "Cor T1 MPRAGE 1mm", "CTA HEAD AND NECK",
-     "L HAND 3 VIEWS", "NM BONE SCAN WHOLE BODY", "ECHO TTE COMPLETE"],
+     "L HAND 3 VIEWS", "NM BONE SCAN WHOLE BODY", "ECHO TTE COMPLETE", "t1_mprage_sag_p2_iso",
+     "ep2d_diff_3scan_trace", "CT Abdomen^1_Routine (Adult)", "DWI b=1000", "Head 2.0 H30s"],
 )
 def test_descriptors_all_safe(text: str) -> None:
     assert all_safe(text), word_tokens(text)
@@ -105,7 +106,7 @@ def test_descriptors_all_safe(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["MR BRAIN QUEXWRIGHT", "CT CHEST 03/04/2019", "CT HEAD 12345678", "XR CHEST BILL",
-     "US ABDOMEN DR BLORVANEK", "MR KNEE 11-20"],
+     "US ABDOMEN DR BLORVANEK", "MR KNEE 11-20", "t1_sag_QUEXWRIGHT", "CT^Blorvanek^Head"],
 )
 def test_descriptors_with_unknown_or_ambiguous_or_dates_are_not_all_safe(text: str) -> None:
     assert not all_safe(text)
