@@ -238,7 +238,8 @@ def classify(token: str) -> WordClass:
             return WordClass.SAFE
         worst = WordClass.SAFE
         for part in parts:
-            c = WordClass.AMBIGUOUS if len(part) == 1 and part.isalpha() else _classify_word(part)
+            # a letter inside a compound is shorthand ("u/o", "a/c", "p-7a"), not an initial
+            c = WordClass.SAFE if len(part) == 1 else _classify_word(part)
             if _RANK[c] > _RANK[worst]:
                 worst = c
         return worst
