@@ -79,6 +79,7 @@ NAME_LOCALES = [
 assert not HELD_OUT_LOCALES & set(NAME_LOCALES)
 
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
+HYPHENATED = re.compile(r"(?<![\w-])[a-z]+(?:-[a-z0-9]+)+(?![\w-])")
 LATIN = re.compile(r"^[a-zà-ÿ'\u2019]+$")
 
 
@@ -99,6 +100,10 @@ def _split_case(words: Iterable[str]) -> tuple[set[str], set[str]]:
     lower: set[str] = set()
     cap: set[str] = set()
     for raw in words:
+        # a whole lower-case hyphenated entry ("post-op", "follow-up", "x-ray") is a word too
+        for comp in HYPHENATED.findall(raw):
+            if comp.islower():
+                lower.add(comp)
         for tok in WORD.findall(raw):
             tok = tok.replace("\u2019", "'")
             if tok.endswith("'s"):
@@ -356,8 +361,7 @@ def main() -> None:
     candidates_gpl = (oms_lower | oms_cap | oms_acr) - candidates_free - eponyms
 
     def tier(word: str, gpl: bool) -> str | None:
-        if word not in name_evidence or word in curated_words:
-            # the curated clinical list is reviewed by hand: "foley", "doppler", "abd" stay SAFE
+        if word not in name_evidence:
             return "safe"
         everyday = word in general_lower and zipf_frequency(word, "en") >= AMBIGUOUS_ZIPF
         medical = word in medical_lower or word in calendar_words or (gpl and word in oms_lower)

@@ -32,7 +32,7 @@ def _held_out_surnames() -> list[str]:
     "word",
     ["and", "the", "patient", "care", "for", "afebrile", "transplant", "hypertension", "Intubated",
      "sedation", "catheters", "tachycardic", "metoprolol", "furosemide", "vancomycin", "pneumonia",
-     "abdomen", "extubated", "weaning", "suctioned", "Foley", "neuro", "dtr", "prn", "npo", "gtt", "cxr",
+     "abdomen", "extubated", "weaning", "suctioned", "neuro", "dtr", "prn", "npo", "gtt", "cxr",
      "abg", "vss", "ivf", "ngt", "abd", "resp"],
 )
 def test_common_and_medical_words_are_safe(word: str) -> None:
@@ -40,7 +40,7 @@ def test_common_and_medical_words_are_safe(word: str) -> None:
     assert is_safe(word)
 
 
-@pytest.mark.parametrize("word", ["rose", "Bill", "hope", "grace", "baker", "young", "june", "mark", "frank"])
+@pytest.mark.parametrize("word", ["rose", "Bill", "hope", "grace", "baker", "young", "june", "mark", "frank", "Foley"])
 def test_everyday_words_that_are_names_are_ambiguous(word: str) -> None:
     assert classify(word) is WordClass.AMBIGUOUS
     assert is_safe(word)  # ambiguous counts as known here
@@ -64,11 +64,13 @@ def test_surnames_of_held_out_locales_are_mostly_unknown() -> None:
 
 
 def test_possessive_hyphen_and_inflections() -> None:
-    assert classify("Foley's") is WordClass.SAFE
+    assert classify("Foley's") is WordClass.AMBIGUOUS  # catheter and surname
+    assert classify("abdomen's") is WordClass.SAFE
     assert classify("patient\u2019s") is WordClass.SAFE
     assert classify("non-invasive") is WordClass.SAFE
     assert classify("post-op") is WordClass.SAFE
-    assert classify("rose-colored") is WordClass.AMBIGUOUS  # worst part decides
+    assert classify("bill-rose") is WordClass.AMBIGUOUS  # worst part decides
+    assert classify("rose-quexwright") is WordClass.UNKNOWN
     assert classify("Smith-Quexwright") is WordClass.UNKNOWN
     assert classify("Quexwright's") is WordClass.UNKNOWN
     assert classify("desaturations") is WordClass.SAFE
