@@ -66,16 +66,58 @@ def test_report_and_logs_carry_no_values(header_policy, context, caplog):
     assert all(f.tag for f in result.report.findings)
 
 
-def test_dates_shifted_times_kept(header_policy, context):
-    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
-    shift = context.date_shift_days
+def _moved(date: str, time: str, context: CaseContext) -> tuple[str, str]:
+    """(date, time) of an instant moved by the case offset (the expected output)."""
     import datetime as dt
 
-    expected = (dt.date(2024, 3, 15) + dt.timedelta(days=shift)).strftime("%Y%m%d")
-    assert ds.StudyDate == expected
-    assert ds.AcquisitionDateTime == expected + "101500.000000"
-    assert ds.StudyTime == "101500"
+    instant = dt.datetime.strptime(date + time, "%Y%m%d%H%M%S") + dt.timedelta(
+        days=context.date_shift_days, seconds=context.time_shift_seconds
+    )
+    return instant.strftime("%Y%m%d"), instant.strftime("%H%M%S")
+
+
+def test_dates_and_times_move_together(header_policy, context):
+    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
+    assert context.time_shift_seconds > 0
+    study_date, study_time = _moved(PLANTED["study_date"], PLANTED["study_time"], context)
+    series_date, series_time = _moved(PLANTED["study_date"], PLANTED["late_time"], context)
+    assert ds.StudyDate == study_date and ds.StudyTime == study_time
+    assert ds.SeriesDate == series_date and ds.SeriesTime == series_time
+    assert ds.AcquisitionDateTime == study_date + study_time + ".000000"
+    assert ds.ContentTime == study_time + ".250"  # the fraction is kept
+    assert ds.InstanceCreationTime == series_time
     assert ds.PatientBirthDate == ""
+
+
+def test_time_shift_crossing_midnight_changes_the_date(header_policy):
+    # Find a key whose offset pushes 23:17:42 past midnight, and one that does not.
+    crossed = {}
+    for i in range(40):
+        ctx = CaseContext(KEY + bytes([i]), case_id="x")
+        ds = _read(scrub_dicom(build("CT"), header_policy, ctx).data)
+        date, _ = _moved(PLANTED["study_date"], PLANTED["late_time"], ctx)
+        assert ds.SeriesDate == date
+        same_day = date == _moved(PLANTED["study_date"], "000000", ctx)[0]
+        crossed[same_day] = True
+        if len(crossed) == 2:
+            break
+    assert len(crossed) == 2
+
+
+def test_times_removed_or_zeroed_without_date_options(context):
+    pol = _opts(retain_longitudinal_modified_dates=False)
+    ds = _read(scrub_dicom(build("CT"), pol, context).data)
+    # Table E.1-1: Study Time Z, Series Time X/D, Content Time Z/D, Acquisition DateTime X/Z/D.
+    assert ds.get("StudyTime", "") == ""
+    assert ds.get("SeriesTime", "000000") == "000000"
+    assert ds.get("ContentTime", "000000") == "000000"
+    assert ds.get("AcquisitionDateTime", "") in ("", "19000101000000")
+    assert ds.get("InstanceCreationTime", "000000") == "000000"
+
+
+def test_curve_groups_removed(header_policy, context):
+    ds = _read(scrub_dicom(build("MR"), header_policy, context).data)
+    assert not any(elem.tag.group == 0x5000 for elem in ds.iterall())
 
 
 def test_identifiers_learned_into_context(header_policy, context):
