@@ -182,3 +182,5 @@ def materialize_pixels(ds: Dataset) -> None:
     elem = element(ds, 0x7FE00010)
     if isinstance(elem, RawDataElement) and isinstance(elem.value, memoryview):
         ds._dict[Tag(0x7FE00010)] = elem._replace(value=bytes(elem.value))
+    elif isinstance(elem, DataElement) and isinstance(elem.value, memoryview):
+        elem.value = bytes(elem.value)  # converted before it was materialised

@@ -125,6 +125,8 @@ def write_part10(
                 offset += len(value)
             continue
         # A converted element: pydicom encodes it (charset, numbers, sequences).
+        if tag == 0x7FE00010:
+            materialize_pixels(ds)  # pydicom's writer needs bytes, not a view
         item = ds[tag]
         start = converted.tell()
         write_data_element(converted, item, encodings)
