@@ -34,6 +34,13 @@ from deid.core.context import CaseContext
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report
 from deid.dicom.profile import Action, compile_profile, identifier_tags, keep_public, safe_private
+from deid.dicom.pseudonyms import (
+    PATIENT_ID_PREFIX,
+    PATIENT_NAME_PREFIX,
+    PERSON_PREFIX,
+    PLACEHOLDER_CODE,
+    PLACEHOLDER_TEXT,
+)
 from deid.dicom.rawvalues import element, read_values, set_value
 
 log = logging.getLogger(__name__)
@@ -189,8 +196,13 @@ class HeaderScrubber:
         return pid or name or f"case:{self.context.case_id}"
 
     def _set_patient_identity(self, ds: Dataset, anchor: str) -> None:
-        set_value(ds, PATIENT_NAME, "PN", self.context.pseudonym("patient", anchor, prefix="PAT"))
-        set_value(ds, PATIENT_ID, "LO", self.context.pseudonym("patient-id", anchor, prefix="ID"))
+        ctx = self.context
+        set_value(
+            ds, PATIENT_NAME, "PN", ctx.pseudonym("patient", anchor, prefix=PATIENT_NAME_PREFIX)
+        )
+        set_value(
+            ds, PATIENT_ID, "LO", ctx.pseudonym("patient-id", anchor, prefix=PATIENT_ID_PREFIX)
+        )
         self.report.add(Finding("PERSON", "replaced", tag=tag_str(PATIENT_NAME), source="dicom"))
         self.report.add(Finding("MRN", "replaced", tag=tag_str(PATIENT_ID), source="dicom"))
 
@@ -478,9 +490,9 @@ class HeaderScrubber:
     def _dummy(self, ds: Dataset, tag: int, vr: str) -> object:
         if vr == "PN":
             value = _as_text(ds, tag)
-            return self.context.pseudonym("person", value or "unknown", prefix="PERSON")
+            return self.context.pseudonym("person", value or "unknown", prefix=PERSON_PREFIX)
         if vr in ("LO", "SH", "ST", "LT", "UT", "UC", "AE", "CS", "UR"):
-            return "ANONYMIZED" if vr not in ("AE", "CS") else "ANON"
+            return PLACEHOLDER_TEXT if vr not in ("AE", "CS") else PLACEHOLDER_CODE
         if vr == "DA":
             return "19000101"
         if vr == "TM":
