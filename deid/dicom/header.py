@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -573,6 +574,15 @@ class HeaderScrubber:
                 if v.strip() and (v, generation) not in cache
             }
         )
+        if todo:
+            # Descriptors made only of known-safe vocabulary ("CT CHEST W CONTRAST",
+            # "AX T2 FLAIR") and holding no identifier of the case are kept as they are:
+            # no model is loaded for them (deid.text.vocabulary is set lookups).
+            deny = _deny_terms(self.context)
+            for text in todo:
+                if _known_safe(text, deny):
+                    cache[(text, generation)] = text
+            todo = [t for t in todo if (t, generation) not in cache]
         scrub: Callable[..., list] | None = None
         if todo:
             try:
@@ -581,7 +591,9 @@ class HeaderScrubber:
                 scrub = scrub_texts
                 results = scrub(todo, self.policy, self.context)
                 for text, result in zip(todo, results, strict=True):
-                    cache[(text, generation)] = result.text
+                    cache[(text, generation)] = _drop_unknown_names(
+                        result.text, self.policy, self.context
+                    )
             except Exception as exc:  # text engine missing or failing: remove, never keep
                 from deid.core.errors import reason_of
 
@@ -604,6 +616,45 @@ class HeaderScrubber:
             self.report.add(Finding("DICOM_ATTRIBUTE", "cleaned", tag=p.path, source="dicom"))
         self.outcome.cleaned_text = True
         self.pending.clear()
+
+
+# ---- free text ---------------------------------------------------------------------------
+# A capitalised word: letters with inner apostrophes or hyphens ("O'Brien", "Smith-Jones").
+_CAPITALISED = re.compile(r"(?<![\w\[])[A-Z][A-Za-z]*(?:['\-][A-Za-z]+)*(?![\w\]])")
+
+
+def _deny_terms(context: CaseContext) -> frozenset[str]:
+    """The case's identifiers (and name parts), lower-cased, for the known-safe test."""
+    return frozenset(term.lower() for _kind, term in context.deny_terms() if len(term) >= 3)
+
+
+def _known_safe(text: str, deny: frozenset[str]) -> bool:
+    """Every word known-safe vocabulary and no identifier of the case in ``text``."""
+    from deid.text.vocabulary import all_safe
+
+    low = text.lower()
+    return all_safe(text) and not any(term in low for term in deny)
+
+
+def _drop_unknown_names(text: str, policy: Policy, context: CaseContext) -> str:
+    """Replace capitalised words that no vocabulary knows: in a DICOM descriptor or
+    comment such a word is a name until known otherwise (safe by construction).
+
+    Words with digits (sequence and protocol names such as "T2W", "FL3D") are left to
+    the text engine's patterns; the policy's allow-list is honoured.
+    """
+    from deid.text.operators import replacement
+    from deid.text.vocabulary import WordClass, classify
+
+    allowed = {w.lower() for w in policy.text.allow_list}
+
+    def repl(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 2 or word.lower() in allowed or classify(word) is not WordClass.UNKNOWN:
+            return word
+        return replacement("PERSON", word, policy, context)[0]
+
+    return _CAPITALISED.sub(repl, text)
 
 
 # ---- value helpers ---------------------------------------------------------------------

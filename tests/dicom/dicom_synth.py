@@ -45,6 +45,7 @@ PLANTED = {
     "study_time": "101517",
     "late_time": "231742",
     "curve_label": "CURVELABELZANZI",
+    "comment_surname": "Brackenwolde",  # named only in ImageComments: no header learns it
     "uid_root": "1.2.826.0.1.3680043.9.7777",
 }
 
@@ -159,7 +160,9 @@ def build(
     ds.Manufacturer = "ACME Imaging"
     ds.StudyDescription = f"Follow-up for {P['name_given']} {P['name_family']} {P['mrn']}"
     ds.SeriesDescription = "AXIAL 5mm"
-    ds.ImageComments = f"Call {P['phone']} re {P['name_family']}"
+    ds.ImageComments = (
+        f"Call {P['phone']} re {P['name_family']}; discussed with {P['comment_surname']}"
+    )
     ds.StudyID = "STUDY42"
     ds.SeriesNumber = 3
     ds.InstanceNumber = instance

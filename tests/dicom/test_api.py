@@ -115,6 +115,42 @@ def test_times_removed_or_zeroed_without_date_options(context):
     assert ds.get("InstanceCreationTime", "000000") == "000000"
 
 
+def test_comment_with_unknown_surname_loses_it(header_policy, context):
+    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
+    assert PLANTED["comment_surname"] not in ds.ImageComments
+    assert "discussed with" in ds.ImageComments  # the rest of the comment is kept
+
+
+def test_known_safe_descriptors_load_no_model(tmp_path):
+    """A series whose descriptors are all known vocabulary never imports the NLP stack."""
+    import subprocess
+    import sys
+
+    src = _read(build("CT"))
+    src.StudyDescription = "CT CHEST W CONTRAST"
+    src.SeriesDescription = "AX T2 FLAIR"
+    del src.ImageComments
+    del src.RequestAttributesSequence
+    path = tmp_path / "in.dcm"
+    src.save_as(path)
+    code = (
+        "import sys, io, pydicom\n"
+        "from deid.core.policy import Policy\n"
+        "from deid.core.context import CaseContext\n"
+        "from deid.dicom import scrub_dicom\n"
+        "pol = Policy.from_dict({'dicom': {'clean_pixels': 'never'}})\n"
+        f"r = scrub_dicom({str(path)!r}, pol, CaseContext(b'k' * 32))\n"
+        "ds = pydicom.dcmread(io.BytesIO(r.data))\n"
+        "print(ds.StudyDescription, '|', ds.SeriesDescription)\n"
+        "print(sorted(m for m in ('spacy', 'presidio_analyzer') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout.splitlines()
+    assert out[0] == "CT CHEST W CONTRAST | AX T2 FLAIR"
+    assert out[1] == "[]"
+
+
 def test_curve_groups_removed(header_policy, context):
     ds = _read(scrub_dicom(build("MR"), header_policy, context).data)
     assert not any(elem.tag.group == 0x5000 for elem in ds.iterall())
