@@ -325,3 +325,41 @@ def test_text_hidden_in_numeric_elements_is_dropped(header_policy, context):
     assert back.ExposureTime == 12
     assert 0x00280106 not in back and 0x00181151 not in back
     assert b"zanzibarova" not in result.data.lower()
+
+
+def test_structured_report_content_tree_scrubbed_not_withheld(header_policy, context):
+    """SR: text, names, times and UIDs at any depth cleaned; a numeric PatientID that
+    turns up inside a new random UID is not a leak (it is part of a longer number)."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    ref_uid = PLANTED["uid_root"] + ".555"
+    digits = context.new_uid(ref_uid).split(".")[-1]
+    src = _read(build("SR"))
+    src.PatientID = digits[10:17]  # 7 digits that the new UID will contain
+    ref = Dataset()
+    ref.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ref.ReferencedSOPInstanceUID = ref_uid
+    image = Dataset()
+    image.RelationshipType = "CONTAINS"
+    image.ValueType = "IMAGE"
+    image.ReferencedSOPSequence = Sequence([ref])
+    when = Dataset()
+    when.RelationshipType = "HAS OBS CONTEXT"
+    when.ValueType = "TIME"
+    when.Time = PLANTED["late_time"]
+    container = Dataset()
+    container.RelationshipType = "CONTAINS"
+    container.ValueType = "CONTAINER"
+    container.ContentSequence = Sequence([image, when, *src.ContentSequence])
+    src.ContentSequence = Sequence([container])
+    out = io.BytesIO()
+    src.save_as(out)
+    result = scrub_dicom(out.getvalue(), header_policy, context)
+    assert leaks(result.data) == []
+    ds = _read(result.data)
+    inner = ds.ContentSequence[0].ContentSequence
+    assert inner[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == context.new_uid(ref_uid)
+    assert inner[1].Time == _moved(PLANTED["study_date"], PLANTED["late_time"], context)[1]
+    assert "Nodule" in inner[2].TextValue and PLANTED["sr_person"] not in inner[2].TextValue
+    assert str(inner[3].PersonName).startswith("PERSON-")
