@@ -43,6 +43,7 @@ from deid.dicom.pseudonyms import (
     PLACEHOLDER_TEXT,
 )
 from deid.dicom.rawvalues import element, read_values, set_value
+from deid.dicom.vr import BINARY_SIZE, NUMERIC_TEXT_VRS, NUMERIC_VRS, TEXT_MAX, TEXT_VRS
 
 log = logging.getLogger(__name__)
 
@@ -50,34 +51,16 @@ PATIENT_NAME = 0x00100010
 PATIENT_ID = 0x00100020
 PATIENT_BIRTH_DATE = 0x00100030
 
-_NUMERIC_VRS = frozenset(
-    {
-        "US",
-        "SS",
-        "UL",
-        "SL",
-        "FL",
-        "FD",
-        "AT",
-        "SV",
-        "UV",
-        "OF",
-        "OD",
-        "OL",
-        "US or SS",
-        "US or OW",
-        "US or SS or OW",
-    }
-)
-_NUMERIC_TEXT_VRS = frozenset({"DS", "IS"})
-_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
-_TEXT_MAX = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240, "UC": None, "UT": None}
+_NUMERIC_VRS = NUMERIC_VRS
+_NUMERIC_TEXT_VRS = NUMERIC_TEXT_VRS
+_TEXT_VRS = TEXT_VRS
+_TEXT_MAX = TEXT_MAX
 # Bytes allowed in numeric-string and code-string values kept by the VR rules.
 _DS_IS_CHARS = b"0123456789+-.eE \\"
 _CS_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _\\.-+"
 
 
-_BINARY_SIZE = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "AT": 4, "SV": 8, "UV": 8}
+_BINARY_SIZE = BINARY_SIZE
 
 
 def _length_fits_vm(tag: int, vr: str, raw: object) -> bool:

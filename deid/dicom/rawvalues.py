@@ -22,9 +22,9 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.tag import Tag
 
-_LONG_VRS = frozenset(
-    {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}
-)
+from deid.dicom.vr import LONG_VRS
+
+_LONG_VRS = LONG_VRS
 _DIRECT_CODECS = frozenset({"ascii", "latin-1", "iso8859-1", "utf-8"})
 
 
