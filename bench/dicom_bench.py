@@ -386,11 +386,8 @@ def compressed_bench() -> None:
             continue
         back = pydicom.dcmread(io.BytesIO(result.data))
         back.pixel_array  # decodable  # noqa: B018
-        same = (
-            "pixel data copied byte for byte"
-            if any("copied as it came" in n for n in result.report.notes)
-            else "re-encoded"
-        )
+        src_pixels = pydicom.dcmread(io.BytesIO(data)).PixelData
+        same = "pixel data copied byte for byte" if back.PixelData == src_pixels else "re-encoded"
         print(
             f"{label:50} {len(data) / 1e3:7.1f} {len(result.data) / 1e3:7.1f} "
             f"{len(result.data) / len(data):6.2f}  {back.file_meta.TransferSyntaxUID.name} / "
