@@ -14,8 +14,8 @@ the input's transfer syntax (PS3.5 A.4 / 8.2):
 A lossy input re-encoded lossily records the new step in LossyImageCompression,
 LossyImageCompressionRatio and LossyImageCompressionMethod (PS3.3 C.7.6.1.1.5). Where
 no encoder exists (JPEG lossless processes 14/SV1, 12-bit JPEG extended, HTJ2K) or one
-fails, the frames go to a lossless syntax instead: JPEG 2000 lossless, then RLE, then
-uncompressed. Nothing is ever re-encoded lossily from a lossless input.
+fails, the frames go to a lossless syntax instead: JPEG-LS lossless, JPEG 2000
+lossless, RLE, then Deflated Explicit VR Little Endian. Nothing is ever re-encoded lossily from a lossless input.
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def encode_frames(
     ``input_bytes`` is the size of the encoded input pixel data (for the lossy ratio).
     """
     if input_syntax in NATIVE_SYNTAXES:
-        return ExplicitVRLittleEndian
+        # Deflated stays deflated; the others become Explicit VR Little Endian.
+        deflated = input_syntax == str(DeflatedExplicitVRLittleEndian)
+        return DeflatedExplicitVRLittleEndian if deflated else ExplicitVRLittleEndian
     candidates = list(_PREFERRED.get(input_syntax, ())) + [
         s for s in _LOSSLESS_CHAIN if s not in _PREFERRED.get(input_syntax, ())
     ]
@@ -90,7 +92,9 @@ def encode_frames(
             log.debug("encoder %s unavailable: %s", syntax.name, type(exc).__name__)
             continue
         return str(syntax)
-    return ExplicitVRLittleEndian
+    # No encoder takes these frames (e.g. 32-bit RGB): native pixels in a deflated
+    # dataset, still lossless and far smaller than uncompressed.
+    return DeflatedExplicitVRLittleEndian
 
 
 def _encode(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, ExplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian
 
 from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable, LimitExceeded, WithheldError
@@ -109,14 +109,14 @@ def clean_pixel_data(
         )
         return PixelOutcome(transfer_syntax=transfer_syntax, faces=faces)
     _describe(ds, cleaned, photometric)
-    out_syntax = ExplicitVRLittleEndian
+    out_syntax: str = ExplicitVRLittleEndian
     if int(ds.BitsAllocated) > 1:
         from deid.dicom.encode import encode_frames
 
         out_syntax = encode_frames(
             ds, cleaned, transfer_syntax, input_bytes, policy.image.jpeg_quality
         )
-    if out_syntax == ExplicitVRLittleEndian:
+    if out_syntax in (ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian):
         _store(ds, cleaned, photometric)
     ds.BurnedInAnnotation = "NO"
     report.notes.append(

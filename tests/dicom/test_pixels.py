@@ -198,3 +198,45 @@ def test_vl_photo_face_is_cleaned(context):
     face = (slice(60, 200), slice(150, 290))  # the astronaut's face
     changed = (back.pixel_array[face] != photo[face]).any(axis=-1).mean()
     assert changed > 0.5
+
+
+def test_32bit_rgb_rle_redacted_and_kept_lossless(context):
+    """32-bit RGB (no encoder takes it): cleaned through a 16-bit rendering, written
+    losslessly and smaller than uncompressed (deflated)."""
+    import cv2
+    from pydicom.encaps import encapsulate
+
+    rle = pytest.importorskip("rle")  # pylibjpeg-rle encodes 32-bit RGB
+
+    base = np.full((120, 320, 3), 90 << 24, dtype=np.uint32)
+    ink = np.zeros((120, 320), np.uint8)
+    cv2.putText(ink, "ZANZIBAROVA 19520314", (8, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    base[ink > 0] = np.uint32(0xFFFFFFFF)
+    ds = _read(build("XC", rows=120, columns=320))
+    ds.BitsAllocated = ds.BitsStored = 32
+    ds.HighBit = 31
+    frames = []
+    frames.append(
+        rle.encode_pixel_data(
+            base.tobytes(),
+            rows=120,
+            columns=320,
+            samples_per_pixel=3,
+            bits_allocated=32,
+            byteorder="<",
+        )
+    )
+    ds.PixelData = encapsulate(frames)
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    ds.file_meta.TransferSyntaxUID = RLELossless
+    out = io.BytesIO()
+    ds.save_as(out)
+    pol = Policy.from_dict({"image": {"faces": False}})
+    result = scrub_dicom(out.getvalue(), pol, context)
+    back = _read(result.data)
+    arr = back.pixel_array
+    assert arr.dtype == np.uint32 and arr.shape == (120, 320, 3)
+    assert (arr[ink > 0] == 0xFFFFFFFF).mean() < 0.05  # the text is filled
+    assert len(result.data) < base.nbytes / 4
+    assert back.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1.99"  # deflated, lossless
