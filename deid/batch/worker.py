@@ -23,6 +23,7 @@ from deid.core.errors import reason_of
 log = logging.getLogger(__name__)
 
 _WARMED: set[str] = set()
+_WARM = False  # True once this process loaded an engine
 
 
 def warm_engines(policy_data: dict[str, Any] | None = None, kinds: Any = None) -> None:
@@ -33,9 +34,11 @@ def warm_engines(policy_data: dict[str, Any] | None = None, kinds: Any = None) -
     needs them, so a DICOM series whose descriptors are all known vocabulary and whose
     pixels need no OCR never pays for them (measured: 20 s of NLP + OCR start-up).
     """
+    global _WARM
     wanted = {"text", "image"} & set(kinds or ())
     if not wanted - _WARMED:
         return
+    _WARM = True
     from deid.core.policy import Policy
 
     policy = Policy.from_dict(policy_data)
