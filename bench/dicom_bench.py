@@ -1,6 +1,21 @@
-"""DICOM header de-identification throughput and leaks, beside a floor and a peer.
+"""DICOM de-identification throughput, leaks and output sizes, beside a floor and a peer.
 
-    python -m bench.dicom_bench [--slices 100] [--size 512] [--repeat 5]
+    python -m bench.dicom_bench [--slices 100] [--size 512] [--repeat 5] [--cli-slices 200]
+
+Four parts, all in one run:
+
+1. in process (below);
+2. through the command line: a ``--cli-slices`` CT series whose descriptors are
+   clinical vocabulary ("CT CHEST W CONTRAST"), ``deid scrub SRC DST`` in a child
+   process, net of process start (the same command on a one-slice series is
+   subtracted), beside raw pydicom read+write of the same files (file to file);
+3. compressed inputs: an RLE CT slice (nothing to redact) and a JPEG baseline
+   ultrasound clip with burned-in text: output transfer syntax, size against the input,
+   decodable by pydicom;
+4. pydicom's own test files (``pydicom.data.get_testdata_files()``) through
+   ``scrub_dicom`` with the default policy: outputs and withheld inputs by reason.
+
+Part 1:
 
 Generates a synthetic CT series (``--slices`` 16-bit ``--size``² slices with PHI planted
 in standard tags, a nested sequence, a private block and descriptors) in a temporary
@@ -48,11 +63,23 @@ PLANTED = {
     "nested": "Thistlewaite",
     "address": "12 Harbourview Road",
     "study_date": "20240315",
+    # times of day (StudyTime, SeriesTime, AcquisitionTime, ContentTime,
+    # InstanceCreationTime, and the time part of AcquisitionDateTime)
+    "study_time": "101517",
+    "series_time": "102944",
+    "acq_time": "103311",
+    "content_time": "103402",
+    "creation_time": "235958",
+    "acq_dt_time": "20240315103311",
+    "comment_surname": "Brackenwolde",  # an unknown surname, only in ImageComments
+    "curve_label": "CURVELABELZX",  # retired curve group 5000
     "uid_root": "1.2.826.0.1.3680043.9.7777",
 }
 
 
-def make_series(folder: Path, slices: int, size: int) -> list[Path]:
+def make_series(folder: Path, slices: int, size: int, *, clinical_only: bool = False) -> list[Path]:
+    """``slices`` CT files with PHI planted; ``clinical_only``: descriptors are clinical
+    vocabulary only and there is no ImageComments (a typical series, for speed)."""
     rng = np.random.default_rng(1)
     P = PLANTED
     paths = []
@@ -66,7 +93,13 @@ def make_series(folder: Path, slices: int, size: int) -> list[Path]:
         ds.FrameOfReferenceUID = P["uid_root"] + ".3"
         ds.Modality = "CT"
         ds.StudyDate = ds.SeriesDate = ds.AcquisitionDate = ds.ContentDate = P["study_date"]
-        ds.StudyTime = ds.SeriesTime = "101500"
+        ds.StudyTime = P["study_time"]
+        ds.SeriesTime = P["series_time"]
+        ds.AcquisitionTime = P["acq_time"]
+        ds.ContentTime = P["content_time"]
+        ds.InstanceCreationDate = P["study_date"]
+        ds.InstanceCreationTime = P["creation_time"]
+        ds.AcquisitionDateTime = P["acq_dt_time"]
         ds.AccessionNumber = P["accession"]
         ds.PatientName = P["name"]
         ds.PatientID = P["mrn"]
@@ -81,8 +114,16 @@ def make_series(folder: Path, slices: int, size: int) -> list[Path]:
         ds.DeviceSerialNumber = P["serial"]
         ds.Manufacturer = "ACME Imaging"
         ds.ManufacturerModelName = "Scanner 9000"
-        ds.StudyDescription = f"CT chest follow-up {P['given']} {P['family']}"
-        ds.SeriesDescription = "AXIAL 1mm LUNG"
+        if clinical_only:
+            ds.StudyDescription = "CT CHEST W CONTRAST"
+            ds.SeriesDescription = "AX 1mm LUNG"
+        else:
+            ds.StudyDescription = f"CT chest follow-up {P['given']} {P['family']}"
+            ds.SeriesDescription = "AXIAL 1mm LUNG"
+            ds.ImageComments = f"Discussed with {P['comment_surname']}"
+            ds.add_new(0x50000005, "US", 2)
+            ds.add_new(0x50002500, "LO", P["curve_label"])
+            ds.add_new(0x50003000, "OW", b"\x00\x01\x00\x02")
         ds.ProtocolName = "CHEST ROUTINE"
         ds.StudyID = "4711"
         ds.SeriesNumber = 2
@@ -187,11 +228,205 @@ def measure(
     }
 
 
+def _run_cli(src: Path, dst: Path) -> tuple[float, float]:
+    """(wall s, CPU s of the child) of ``deid scrub SRC DST`` in a fresh process."""
+    import resource
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.rmtree(dst, ignore_errors=True)
+    env = dict(os.environ, DEID_KEY="bench-key-0123456789abcdef")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "deid.cli.main", "scrub", str(src), str(dst), "-q"],
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def cli_bench(slices: int, size: int, repeat: int) -> None:
+    """Part 2: ``deid scrub`` on a CT series, net of process start, beside raw pydicom."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "series" / "ct").mkdir(parents=True)
+        (root / "one" / "ct").mkdir(parents=True)
+        paths = make_series(root / "series" / "ct", slices, size, clinical_only=True)
+        (root / "one" / "ct" / paths[0].name).write_bytes(paths[0].read_bytes())
+        raw_out = root / "raw"
+        raw_out.mkdir()
+        best_raw = (float("inf"), float("inf"))
+        best_cli = (float("inf"), float("inf"))
+        best_one = (float("inf"), float("inf"))
+        for _ in range(repeat):
+            start, cpu0 = time.perf_counter(), time.process_time()
+            for path in paths:
+                pydicom.dcmread(path).save_as(raw_out / path.name)
+            raw = (time.perf_counter() - start, time.process_time() - cpu0)
+            best_raw = (min(best_raw[0], raw[0]), min(best_raw[1], raw[1]))
+            one = _run_cli(root / "one", root / "out1")
+            best_one = (min(best_one[0], one[0]), min(best_one[1], one[1]))
+            full = _run_cli(root / "series", root / "outN")
+            best_cli = (min(best_cli[0], full[0]), min(best_cli[1], full[1]))
+        written = len(list((root / "outN").rglob("*.dcm")))
+        leaks = sum(count_leaks(p.read_bytes()) for p in (root / "outN").rglob("*.dcm"))
+    n = slices - 1  # the one-slice run is subtracted: its start-up and one file
+    raw_fps = (slices / best_raw[0], slices / best_raw[1])
+    cli_fps = (n / max(1e-9, best_cli[0] - best_one[0]), n / max(1e-9, best_cli[1] - best_one[1]))
+    print(
+        f"\n`deid scrub` on a {slices}-slice CT series (clinical descriptors), best of {repeat}; "
+        f"process start (a 1-slice run: {best_one[0]:.1f} s wall, {best_one[1]:.1f} s CPU) subtracted"
+    )
+    print(f"{'':32} {'files/s wall':>13} {'files/s CPU':>12}")
+    print(f"{'pydicom read+write (floor)':32} {raw_fps[0]:13.1f} {raw_fps[1]:12.1f}")
+    print(
+        f"{'deid scrub (CLI, 1 worker)':32} {cli_fps[0]:13.1f} {cli_fps[1]:12.1f}   "
+        f"{cli_fps[0] / raw_fps[0]:.2f}x / {cli_fps[1] / raw_fps[1]:.2f}x of floor; "
+        f"{written} files written, {leaks} planted values left"
+    )
+
+
+def _jpeg_clip(frames: int, rows: int, columns: int) -> bytes:
+    """A JPEG baseline (YBR_FULL_422) ultrasound clip with burned-in text on each frame."""
+    import cv2
+    from PIL import Image
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEGBaseline8Bit
+
+    rng = np.random.default_rng(3)
+    encoded = []
+    for f in range(frames):
+        img = np.zeros((rows, columns, 3), np.uint8)
+        cv2.ellipse(
+            img, (columns // 2, rows // 8), (columns // 2, rows), 0, 60, 120, (70, 70, 70), -1
+        )
+        speckle = rng.integers(0, 60, (rows, columns, 1), dtype=np.uint8)
+        img = np.where(img > 0, np.clip(img.astype(int) + speckle - 30, 0, 255), 0).astype(np.uint8)
+        cv2.putText(
+            img,
+            f"{PLANTED['family'].upper()} {PLANTED['mrn']}",
+            (8, 24),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6,
+            (255, 255, 255),
+            1,
+        )
+        cv2.putText(
+            img,
+            f"12:0{f % 10}:11",
+            (columns - 110, 24),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6,
+            (255, 255, 255),
+            1,
+        )
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, "JPEG", quality=90, subsampling=1)
+        encoded.append(buf.getvalue())
+    ds = Dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"
+    ds.SOPInstanceUID = PLANTED["uid_root"] + ".900"
+    ds.StudyInstanceUID = PLANTED["uid_root"] + ".1"
+    ds.SeriesInstanceUID = PLANTED["uid_root"] + ".901"
+    ds.Modality = "US"
+    ds.PatientName = PLANTED["name"]
+    ds.PatientID = PLANTED["mrn"]
+    ds.Rows, ds.Columns, ds.NumberOfFrames = rows, columns, frames
+    ds.SamplesPerPixel = 3
+    ds.PhotometricInterpretation = "YBR_FULL_422"
+    ds.PlanarConfiguration = 0
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    ds.LossyImageCompression = "01"
+    ds.PixelData = encapsulate(encoded, has_bot=True)
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.file_meta = meta
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()
+
+
+def compressed_bench() -> None:
+    """Part 3: compressed inputs keep their syntax; sizes against the input."""
+    from pydicom.uid import RLELossless
+
+    from deid.core.context import CaseContext
+    from deid.dicom import scrub_dicom
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ct = pydicom.dcmread(make_series(Path(tmp), 1, 512, clinical_only=True)[0])
+        ct.compress(RLELossless, generate_instance_uid=False)
+        buf = io.BytesIO()
+        ct.save_as(buf)
+    inputs = [
+        ("CT slice, RLE Lossless (no text)", buf.getvalue()),
+        ("US clip 20 frames, JPEG baseline, burned-in text", _jpeg_clip(20, 480, 640)),
+    ]
+    print("\nCompressed inputs through scrub_dicom (default policy)")
+    print(f"{'':50} {'in KB':>7} {'out KB':>7} {'ratio':>6}  output syntax / photometric")
+    for label, data in inputs:
+        context = CaseContext(b"bench-key-0123456789abcdef", case_id="bench")
+        try:
+            result = scrub_dicom(data, None, context)
+        except Exception as exc:  # noqa: BLE001 - a withheld input is a result here
+            print(f"{label:50} withheld: {getattr(exc, 'reason', type(exc).__name__)}")
+            continue
+        back = pydicom.dcmread(io.BytesIO(result.data))
+        back.pixel_array  # decodable  # noqa: B018
+        src_pixels = pydicom.dcmread(io.BytesIO(data)).PixelData
+        same = "pixel data copied byte for byte" if back.PixelData == src_pixels else "re-encoded"
+        print(
+            f"{label:50} {len(data) / 1e3:7.1f} {len(result.data) / 1e3:7.1f} "
+            f"{len(result.data) / len(data):6.2f}  {back.file_meta.TransferSyntaxUID.name} / "
+            f"{back.PhotometricInterpretation}; {same}; leaks {count_leaks(result.data)}"
+        )
+
+
+def pydicom_files_bench() -> None:
+    """Part 4: pydicom's own test files: outputs and withheld by reason."""
+    import collections
+    import warnings
+
+    from pydicom.data import get_testdata_files
+
+    from deid.core.context import CaseContext
+    from deid.core.errors import DeidError
+    from deid.dicom import scrub_dicom
+
+    files = [f for f in get_testdata_files() if os.path.isfile(f)]
+    counts: collections.Counter[str] = collections.Counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in files:
+            try:
+                scrub_dicom(path, None, CaseContext(b"bench-key-0123456789abcdef"))
+                counts["scrubbed"] += 1
+            except DeidError as exc:
+                counts[exc.reason] += 1
+    print(f"\npydicom test files ({len(files)}) through scrub_dicom, default policy:")
+    print("  " + ", ".join(f"{k}: {v}" for k, v in counts.most_common()))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=100)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cli-slices", type=int, default=200)
+    parser.add_argument("--cli-repeat", type=int, default=2)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_series(Path(tmp), args.slices, args.size)
@@ -225,6 +460,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:32} {fps:9.1f} {mbps:8.1f} {leaks:6d}   {100 * fps / floor:5.0f}% of floor"
             f"   (wall: {wall_fps:.1f} files/s)"
         )
+    if args.cli_slices > 1:
+        cli_bench(args.cli_slices, args.size, args.cli_repeat)
+    compressed_bench()
+    pydicom_files_bench()
     return 0
 
 

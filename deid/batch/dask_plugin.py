@@ -18,4 +18,5 @@ class WarmEngines(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         from deid.batch.worker import warm_engines
 
-        warm_engines(self.policy_data)
+        # Cluster workers are long-lived: load every engine once, up front.
+        warm_engines(self.policy_data, ("text", "image"))

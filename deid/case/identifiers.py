@@ -2,7 +2,8 @@
 
 deid.dicom learns identifiers while it scrubs a file; this pre-pass reads every header
 first (no pixel data) so that the deny-list is complete before the first pixel or text
-part is scrubbed. The attribute table is data: ``data/header_identifiers.yaml``.
+part is scrubbed. The attribute list is deid.dicom's, one data file for both:
+``deid/dicom/data/identifier_tags.tsv``.
 """
 
 from __future__ import annotations
@@ -10,59 +11,76 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from importlib import resources
-
-import yaml
 
 from deid.core.context import CaseContext
 
 log = logging.getLogger(__name__)
 
+_SPECIFIC_CHARACTER_SET = 0x00080005
+
 
 @functools.cache
 def header_table() -> dict[str, str]:
-    """DICOM keyword -> deny-list kind, loaded once."""
-    text = resources.files("deid.case").joinpath("data/header_identifiers.yaml").read_text("utf-8")
-    table = yaml.safe_load(text) or {}
-    return {str(k): str(v) for k, v in table.items()}
+    """DICOM keyword -> deny-list kind (deid.dicom's identifier list), loaded once."""
+    from pydicom.datadict import keyword_for_tag
+
+    from deid.dicom.profile import identifier_tags
+
+    return {keyword_for_tag(tag): kind for tag, kind in identifier_tags().items()}
 
 
-def _values(elem_value: object) -> list[str]:
-    if elem_value is None:
-        return []
-    if isinstance(elem_value, list | tuple) or type(elem_value).__name__ == "MultiValue":
-        return [str(v) for v in elem_value if v is not None and str(v).strip()]  # type: ignore[attr-defined]
-    text = str(elem_value).strip()
-    return [text] if text else []
+@functools.cache
+def _tags() -> tuple[tuple[int, str], ...]:
+    from deid.dicom.profile import identifier_tags
+
+    return tuple(sorted(identifier_tags().items()))
 
 
 def learn_from_dicom(data: bytes, context: CaseContext) -> bool:
     """Add the header identifiers of one DICOM file to ``context``.
 
     Returns False when the header cannot be read (the caller notes that identifiers
-    held only by that file were not searched for elsewhere). Reads no pixel data.
+    held only by that file were not searched for elsewhere). Reads no pixel data and
+    converts no element: only the listed attributes are kept, read as raw text.
     """
     import pydicom
 
+    from deid.dicom.rawvalues import read_values
+
+    tags = _tags()
     try:
-        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
+        ds = pydicom.dcmread(
+            io.BytesIO(data),
+            stop_before_pixels=True,
+            force=True,
+            specific_tags=[_SPECIFIC_CHARACTER_SET, 0x00080018] + [t for t, _ in tags],
+        )
         if "SOPInstanceUID" not in ds and "PatientID" not in ds and "PatientName" not in ds:
             return False  # parsed as nothing: a corrupt file, not an empty header
-        patient_id = str(ds.get("PatientID", "") or "").strip()
+        patient_id = "\\".join(read_values(ds, 0x00100020)).strip()
         if patient_id:
             context.set_patient(patient_id)
         learned = 0
-        for keyword, kind in header_table().items():
-            elem = ds.get(keyword)
-            for value in _values(elem):
+        for tag, kind in tags:
+            if tag not in ds._dict:  # type: ignore[operator]
+                continue
+            source = f"dicom:({tag >> 16:04X},{tag & 0xFFFF:04X})"
+            for value in read_values(ds, tag):
+                value = value.strip()
+                if not value:
+                    continue
                 if kind == "PERSON":
-                    # PN: "Family^Given^Middle^Prefix^Suffix"; also the natural order.
-                    parts = [p for p in value.split("^") if p.strip()]
-                    context.add_identifier(kind, " ".join(parts), source=f"dicom:{keyword}")
-                    if len(parts) >= 2:
-                        context.add_identifier(kind, f"{parts[1]} {parts[0]}", source=f"dicom:{keyword}")
+                    # PN: "Family^Given^Middle^Prefix^Suffix" (groups by "="); also the
+                    # natural order "Given Family".
+                    for group in value.split("="):
+                        parts = [p for p in group.split("^") if p.strip()]
+                        if not parts:
+                            continue
+                        context.add_identifier(kind, " ".join(parts), source=source)
+                        if len(parts) >= 2:
+                            context.add_identifier(kind, f"{parts[1]} {parts[0]}", source=source)
                 else:
-                    context.add_identifier(kind, value, source=f"dicom:{keyword}")
+                    context.add_identifier(kind, value, source=source)
                 learned += 1
         log.debug("learned %d header identifiers", learned)
         return True

@@ -82,6 +82,7 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
     import numpy as np
     import pydicom
 
+    from deid.dicom.pseudonyms import is_scrubber_value
     from deid.image.ocr import OcrOptions
     from deid.image.pipeline import _readable, ocr_engine
     from deid.text import find_phi_many
@@ -94,7 +95,12 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
             continue
         for value in elem.value if isinstance(elem.value, list | tuple) or type(elem.value).__name__ == "MultiValue" else [elem.value]:
             text = str(value or "").strip()
-            if not text or text.upper() in _PLACEHOLDERS or _PSEUDONYM.match(text):
+            if (
+                not text
+                or text.upper() in _PLACEHOLDERS
+                or _PSEUDONYM.match(text)
+                or is_scrubber_value(text)
+            ):
                 continue
             if elem.VR == "PN":  # the scrubber empties or pseudonymises every person name
                 found["HEADER_PERSON"] += 1
@@ -118,7 +124,8 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
     return +found
 
 
-# Values the DICOM scrubber writes on purpose: keyed pseudonyms and placeholders.
+# Values written on purpose: keyed pseudonyms and placeholders (the DICOM scrubber's
+# own formats are checked by deid.dicom.pseudonyms.is_scrubber_value).
 _PSEUDONYM = re.compile(r"^[A-Z]{2,4}-[0-9A-Z]{8,16}$")
 _PLACEHOLDERS = {"ANONYMIZED", "ANONYMOUS", "REMOVED", "DEIDENTIFIED"}
 # (0012,0063) De-identification Method, (0012,0064) its code sequence, (0008,0104) code meanings.

@@ -154,6 +154,18 @@ class CaseContext:
                 self._shift_days = -1 - (self.seed("date-shift", anchor) % 365)
             return self._shift_days
 
+    @property
+    def time_shift_seconds(self) -> int:
+        """Seconds, in ``[0, 86399]``, added to times of day with the day shift.
+
+        Keyed like :attr:`date_shift_days` and drawn for the same patient, so that
+        ``date_shift_days`` days plus these seconds is one offset for every date and
+        time of the case (intervals survive; a time may cross midnight).
+        """
+        _ = self.date_shift_days  # fixes the anchor, as the day shift does
+        anchor = self._patient_anchor or f"case:{self.case_id}"
+        return self.seed("time-shift", anchor) % 86400
+
     # ---- deny-list ----------------------------------------------------------------
     def add_identifier(self, kind: str, value: str, *, source: str = "") -> None:
         """Learn an identifier; it will be searched for in every other part of the case."""

@@ -30,7 +30,17 @@ class Finding:
     part: str | None = None  # which part of a case ("text:0", "dicom:3", "image:1")
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+        # Not dataclasses.asdict: it deep-copies field by field, and a CT series carries
+        # thousands of findings (measured: 14% of a `deid scrub` run). Same output.
+        out = {}
+        for k in _FINDING_FIELDS:
+            v = getattr(self, k)
+            if v is not None and v != "":
+                out[k] = v
+        return out
+
+
+_FINDING_FIELDS = tuple(Finding.__dataclass_fields__)
 
 
 @dataclass(slots=True)

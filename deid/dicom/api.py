@@ -14,6 +14,7 @@ import functools
 import io
 import logging
 import os
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -472,8 +473,21 @@ def _leak_check(
                 term.lower().encode("utf-8", "ignore"),
                 term.lower().encode("latin-1", "ignore"),
             }:
-                if encoded and encoded in hay:
+                if encoded and encoded in hay and _whole_number_found(encoded, hay):
                     raise WithheldError(
                         f"an identifier of kind {ident.kind} is still present after scrubbing",
                         reason="verification_failed",
                     )
+
+
+def _whole_number_found(term: bytes, hay: bytes) -> bool:
+    """False when an all-digit identifier occurs only inside a longer run of digits.
+
+    New UIDs are 2.25.<39 random digits>: an SR referencing hundreds of images carries
+    thousands of them, and a short numeric PatientID or date then turns up inside one by
+    chance. Digits inside a longer number are not that identifier; anything else is.
+    """
+    if not term.isdigit():
+        return True
+    pattern = re.compile(rb"(?<![0-9])" + re.escape(term) + rb"(?![0-9])")
+    return pattern.search(hay) is not None

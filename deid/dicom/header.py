@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,15 @@ from deid.core.context import CaseContext
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report
 from deid.dicom.profile import Action, compile_profile, identifier_tags, keep_public, safe_private
+from deid.dicom.pseudonyms import (
+    PATIENT_ID_PREFIX,
+    PATIENT_NAME_PREFIX,
+    PERSON_PREFIX,
+    PLACEHOLDER_CODE,
+    PLACEHOLDER_TEXT,
+)
 from deid.dicom.rawvalues import element, read_values, set_value
+from deid.dicom.vr import BINARY_SIZE, NUMERIC_TEXT_VRS, NUMERIC_VRS, TEXT_MAX, TEXT_VRS
 
 log = logging.getLogger(__name__)
 
@@ -42,34 +51,16 @@ PATIENT_NAME = 0x00100010
 PATIENT_ID = 0x00100020
 PATIENT_BIRTH_DATE = 0x00100030
 
-_NUMERIC_VRS = frozenset(
-    {
-        "US",
-        "SS",
-        "UL",
-        "SL",
-        "FL",
-        "FD",
-        "AT",
-        "SV",
-        "UV",
-        "OF",
-        "OD",
-        "OL",
-        "US or SS",
-        "US or OW",
-        "US or SS or OW",
-    }
-)
-_NUMERIC_TEXT_VRS = frozenset({"DS", "IS"})
-_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
-_TEXT_MAX = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240, "UC": None, "UT": None}
+_NUMERIC_VRS = NUMERIC_VRS
+_NUMERIC_TEXT_VRS = NUMERIC_TEXT_VRS
+_TEXT_VRS = TEXT_VRS
+_TEXT_MAX = TEXT_MAX
 # Bytes allowed in numeric-string and code-string values kept by the VR rules.
 _DS_IS_CHARS = b"0123456789+-.eE \\"
 _CS_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _\\.-+"
 
 
-_BINARY_SIZE = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "AT": 4, "SV": 8, "UV": 8}
+_BINARY_SIZE = BINARY_SIZE
 
 
 def _length_fits_vm(tag: int, vr: str, raw: object) -> bool:
@@ -120,6 +111,23 @@ _LEARNED: weakref.WeakKeyDictionary[CaseContext, set[tuple[int, bytes]]] = (
 )
 
 
+def _time_partners() -> dict[int, int]:
+    """DA tag -> TM tag of the same instant (StudyDate -> StudyTime), from the dictionary."""
+    from pydicom.datadict import DicomDictionary, keyword_dict
+
+    out: dict[int, int] = {}
+    for tag, entry in DicomDictionary.items():
+        vr, keyword = entry[0], entry[4]
+        if vr == "DA" and keyword.endswith("Date"):
+            partner = keyword_dict.get(keyword[:-4] + "Time")
+            if partner is not None and DicomDictionary[partner][0] == "TM":
+                out[tag] = partner
+    return out
+
+
+_TIME_OF_DATE = _time_partners()
+
+
 def tag_str(tag: int) -> str:
     return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
 
@@ -140,6 +148,10 @@ class HeaderScrubber:
         self._learned = _LEARNED.setdefault(context, set())
         self.outcome = HeaderOutcome()
         self._shift = 0
+        self._shift_seconds = 0
+        # Original TM values by (dataset, tag): a date shifted after its time was
+        # already moved still needs the time of day it came with.
+        self._time_originals: dict[tuple[int, int], list[str]] = {}
         if policy.dicom.retain_longitudinal_full_dates:
             self.outcome.dates = "UNMODIFIED"
         elif policy.dicom.retain_longitudinal_modified_dates:
@@ -153,6 +165,7 @@ class HeaderScrubber:
             and not self.dpol.retain_longitudinal_full_dates
         ):
             self._shift = self.context.date_shift_days
+            self._shift_seconds = self.context.time_shift_seconds
         self._walk(ds, "", 0)
         self._set_patient_identity(ds, anchor)
         self._flush_text()
@@ -167,8 +180,13 @@ class HeaderScrubber:
         return pid or name or f"case:{self.context.case_id}"
 
     def _set_patient_identity(self, ds: Dataset, anchor: str) -> None:
-        set_value(ds, PATIENT_NAME, "PN", self.context.pseudonym("patient", anchor, prefix="PAT"))
-        set_value(ds, PATIENT_ID, "LO", self.context.pseudonym("patient-id", anchor, prefix="ID"))
+        ctx = self.context
+        set_value(
+            ds, PATIENT_NAME, "PN", ctx.pseudonym("patient", anchor, prefix=PATIENT_NAME_PREFIX)
+        )
+        set_value(
+            ds, PATIENT_ID, "LO", ctx.pseudonym("patient-id", anchor, prefix=PATIENT_ID_PREFIX)
+        )
         self.report.add(Finding("PERSON", "replaced", tag=tag_str(PATIENT_NAME), source="dicom"))
         self.report.add(Finding("MRN", "replaced", tag=tag_str(PATIENT_ID), source="dicom"))
 
@@ -196,9 +214,11 @@ class HeaderScrubber:
             if tag & 0xFFFF == 0 or group in (0x0002, 0x0000) and tag not in self.profile.exact:
                 del ds[tag]  # group lengths (recomputed by nobody: drop), stray meta/command
                 continue
-            if 0x6000 <= group <= 0x60FF:
-                # Overlay planes: bitmaps may hold burned-in text we do not OCR; the
-                # whole group goes (Table E.1-1 lists 60xx,3000 and 60xx,4000).
+            if 0x6000 <= group <= 0x60FF or 0x5000 <= group <= 0x50FF:
+                # Overlay planes: bitmaps may hold burned-in text we do not OCR, and
+                # OverlayDescription/OverlayLabel free text; curves (retired 50xx):
+                # CurveLabel, CurveDescription and data (Table E.1-1 lists 50xx,xxxx,
+                # 60xx,3000 and 60xx,4000). The whole group goes: nothing in it is needed.
                 del ds[tag]
                 self.report.add(Finding("DICOM_ATTRIBUTE", "removed", tag=path, source="dicom"))
                 continue
@@ -363,8 +383,6 @@ class HeaderScrubber:
     def _clean(self, ds: Dataset, tag: int, vr: str, action: Action, path: str) -> None:
         option = action.option
         if vr in ("DA", "DT", "TM"):
-            if vr == "TM":
-                return  # times are kept under the modified-dates option
             self._shift_dates(ds, tag, vr, path)
             return
         if option == "rtnLongModifDatesOpt":
@@ -392,13 +410,35 @@ class HeaderScrubber:
         log.debug("clean option %s removed bulk element", option)
 
     def _shift_dates(self, ds: Dataset, tag: int, vr: str, path: str) -> None:
+        """Move DA, TM and DT values by the case offset (days + seconds), in place.
+
+        One offset for the whole case keeps every interval. A date whose time of day
+        sits in its partner TM attribute (StudyDate with StudyTime, ...) moves with that
+        time, so a shift crossing midnight changes the date too; a time alone moves
+        within the day; a DT moves as one value.
+        """
         values = [v.strip() for v in read_values(ds, tag)]
+        if vr == "TM":
+            self._time_originals[(id(ds), tag)] = values
         if not any(values):
             return
-        shifted = [
-            _shift_date(v, self._shift) if vr == "DA" else _shift_datetime(v, self._shift)
-            for v in values
-        ]
+        if vr == "DA":
+            partner = _TIME_OF_DATE.get(tag)
+            times: list[str] = []
+            if partner is not None:
+                times = self._time_originals.get((id(ds), partner)) or [
+                    v.strip() for v in read_values(ds, partner)
+                ]
+            shifted = [
+                _shift_date_with_time(
+                    v, times[i] if i < len(times) else "", self._shift, self._shift_seconds
+                )
+                for i, v in enumerate(values)
+            ]
+        elif vr == "TM":
+            shifted = [_shift_time(v, self._shift_seconds) for v in values]
+        else:
+            shifted = [_shift_datetime(v, self._shift, self._shift_seconds) for v in values]
         if any(s is None for s in shifted):
             set_value(ds, tag, vr, None)  # unparseable: cannot shift, so empty it
             self._finding(tag, vr, "emptied", path)
@@ -434,9 +474,9 @@ class HeaderScrubber:
     def _dummy(self, ds: Dataset, tag: int, vr: str) -> object:
         if vr == "PN":
             value = _as_text(ds, tag)
-            return self.context.pseudonym("person", value or "unknown", prefix="PERSON")
+            return self.context.pseudonym("person", value or "unknown", prefix=PERSON_PREFIX)
         if vr in ("LO", "SH", "ST", "LT", "UT", "UC", "AE", "CS", "UR"):
-            return "ANONYMIZED" if vr not in ("AE", "CS") else "ANON"
+            return PLACEHOLDER_TEXT if vr not in ("AE", "CS") else PLACEHOLDER_CODE
         if vr == "DA":
             return "19000101"
         if vr == "TM":
@@ -517,6 +557,15 @@ class HeaderScrubber:
                 if v.strip() and (v, generation) not in cache
             }
         )
+        if todo:
+            # Descriptors made only of known-safe vocabulary ("CT CHEST W CONTRAST",
+            # "AX T2 FLAIR") and holding no identifier of the case are kept as they are:
+            # no model is loaded for them (deid.text.vocabulary is set lookups).
+            deny = _deny_terms(self.context)
+            for text in todo:
+                if _known_safe(text, deny):
+                    cache[(text, generation)] = text
+            todo = [t for t in todo if (t, generation) not in cache]
         scrub: Callable[..., list] | None = None
         if todo:
             try:
@@ -525,7 +574,9 @@ class HeaderScrubber:
                 scrub = scrub_texts
                 results = scrub(todo, self.policy, self.context)
                 for text, result in zip(todo, results, strict=True):
-                    cache[(text, generation)] = result.text
+                    cache[(text, generation)] = _drop_unknown_names(
+                        result.text, self.policy, self.context
+                    )
             except Exception as exc:  # text engine missing or failing: remove, never keep
                 from deid.core.errors import reason_of
 
@@ -548,6 +599,45 @@ class HeaderScrubber:
             self.report.add(Finding("DICOM_ATTRIBUTE", "cleaned", tag=p.path, source="dicom"))
         self.outcome.cleaned_text = True
         self.pending.clear()
+
+
+# ---- free text ---------------------------------------------------------------------------
+# A capitalised word: letters with inner apostrophes or hyphens ("O'Brien", "Smith-Jones").
+_CAPITALISED = re.compile(r"(?<![\w\[])[A-Z][A-Za-z]*(?:['\-][A-Za-z]+)*(?![\w\]])")
+
+
+def _deny_terms(context: CaseContext) -> frozenset[str]:
+    """The case's identifiers (and name parts), lower-cased, for the known-safe test."""
+    return frozenset(term.lower() for _kind, term in context.deny_terms() if len(term) >= 3)
+
+
+def _known_safe(text: str, deny: frozenset[str]) -> bool:
+    """Every word known-safe vocabulary and no identifier of the case in ``text``."""
+    from deid.text.vocabulary import all_safe
+
+    low = text.lower()
+    return all_safe(text) and not any(term in low for term in deny)
+
+
+def _drop_unknown_names(text: str, policy: Policy, context: CaseContext) -> str:
+    """Replace capitalised words that no vocabulary knows: in a DICOM descriptor or
+    comment such a word is a name until known otherwise (safe by construction).
+
+    Words with digits (sequence and protocol names such as "T2W", "FL3D") are left to
+    the text engine's patterns; the policy's allow-list is honoured.
+    """
+    from deid.text.operators import replacement
+    from deid.text.vocabulary import WordClass, classify
+
+    allowed = {w.lower() for w in policy.text.allow_list}
+
+    def repl(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 2 or word.lower() in allowed or classify(word) is not WordClass.UNKNOWN:
+            return word
+        return replacement("PERSON", word, policy, context)[0]
+
+    return _CAPITALISED.sub(repl, text)
 
 
 # ---- value helpers ---------------------------------------------------------------------
@@ -593,12 +683,74 @@ def _shift_date(value: str, days: int) -> str | None:
         return None
 
 
-def _shift_datetime(value: str, days: int) -> str | None:
-    """Shift the date part of a DT value; the time and UTC offset are kept as they are."""
-    shifted = _shift_date(value[:8], days) if len(value) >= 8 else None
-    if shifted is None:
+def _parse_tm(value: str) -> tuple[int, str] | None:
+    """(seconds since midnight, fraction digits) of a TM value, or None.
+
+    Accepts HH, HHMM, HHMMSS and HHMMSS.FFFFFF, and the ACR-NEMA form HH:MM:SS.
+    """
+    value = value.strip().replace(":", "")
+    whole, _, fraction = value.partition(".")
+    if (
+        len(whole) not in (2, 4, 6)
+        or not whole.isdigit()
+        or (fraction and not fraction.isdigit())
+        or len(fraction) > 6
+    ):
         return None
-    return shifted + value[8:]
+    hh, mm, ss = int(whole[:2]), int(whole[2:4] or 0), int(whole[4:6] or 0)
+    if hh > 23 or mm > 59 or ss > 60:
+        return None
+    return hh * 3600 + mm * 60 + min(ss, 59), fraction
+
+
+def _format_tm(seconds: int, fraction: str) -> str:
+    hh, rest = divmod(seconds % 86400, 3600)
+    mm, ss = divmod(rest, 60)
+    return f"{hh:02d}{mm:02d}{ss:02d}" + (f".{fraction}" if fraction else "")
+
+
+def _shift_time(value: str, seconds: int) -> str | None:
+    """A time of day moved by ``seconds`` (wrapping at midnight); None if unparseable."""
+    parsed = _parse_tm(value)
+    if parsed is None:
+        return None
+    return _format_tm(parsed[0] + seconds, parsed[1])
+
+
+def _shift_date_with_time(value: str, time: str, days: int, seconds: int) -> str | None:
+    """A date moved by ``days``, plus one when its time of day crosses midnight."""
+    parsed = _parse_tm(time) if time else None
+    carry = (parsed[0] + seconds) // 86400 if parsed is not None else 0
+    return _shift_date(value, days + carry)
+
+
+def _shift_datetime(value: str, days: int, seconds: int = 0) -> str | None:
+    """A DT value moved by ``days`` and ``seconds`` as one instant; the UTC offset kept.
+
+    Precision below the day is written in full (YYYYMMDDHHMMSS) once it is moved.
+    """
+    body, sign, offset = value, "", ""
+    for mark in "+-":
+        if mark in value[4:]:
+            at = value.index(mark, 4)
+            body, sign, offset = value[:at], mark, value[at + 1 :]
+            break
+    if offset and (len(offset) != 4 or not offset.isdigit()):
+        return None
+    date = _shift_date(body[:8], 0) if len(body) >= 8 else None
+    if date is None:
+        return None
+    if len(body) == 8:
+        shifted = _shift_date(body, days)
+        return None if shifted is None else shifted + sign + offset
+    time = _parse_tm(body[8:])
+    if time is None:
+        return None
+    carry, rest = divmod(time[0] + seconds, 86400)
+    day = _shift_date(body[:8], days + carry)
+    if day is None:
+        return None
+    return day + _format_tm(rest, time[1]) + sign + offset
 
 
 def _date_forms(value: str) -> list[str]:

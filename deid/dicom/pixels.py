@@ -4,11 +4,12 @@ The image core (:func:`deid.image.scrub_pixels`) finds and fills burned-in text 
 faces in visible-light photos); this module owns everything DICOM about it: deciding
 whether a file needs it (Policy ``clean_pixels``, ``ImagePolicy.burned_in_modalities``,
 ``BurnedInAnnotation``), decoding any syntax pydicom's handlers (pylibjpeg: JPEG,
-JPEG-LS, JPEG 2000, RLE) decode, and writing the cleaned frames back uncompressed in
-Explicit VR Little Endian with PhotometricInterpretation, PlanarConfiguration and the
-transfer syntax updated. Re-encoding lossily would change pixels we did not redact;
-storing uncompressed is lossless and universally readable. Anything that cannot be
-decoded withholds the file: pixels that were not looked at are never published.
+JPEG-LS, JPEG 2000, RLE) decode, and writing the cleaned frames back with
+PhotometricInterpretation, PlanarConfiguration and the transfer syntax updated. Pixel
+data in which nothing was redacted is copied byte for byte as it came; redacted pixel
+data is re-encoded in the input's syntax where a package has an encoder
+(``encode.py``), otherwise in a lossless one. Anything that cannot be decoded withholds
+the file: pixels that were not looked at are never published.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.uid import UID, ExplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian
 
 from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable, LimitExceeded, WithheldError
@@ -67,7 +68,9 @@ def clean_pixel_data(
         raise EngineUnavailable(
             "the pixel scrubber (deid.image) is not available", reason="engine_unavailable"
         ) from None
-    frames, photometric = _decode(ds, transfer_syntax, policy)
+    input_bytes = len(ds.PixelData)
+    decoded, photometric, altered = _decode(ds, transfer_syntax, policy)
+    frames = _render16(decoded) if decoded.dtype.itemsize == 4 else decoded
     modality = str(ds.get("Modality", "") or "").strip().upper()
     faces = bool(policy.image.faces and modality in FACE_MODALITIES and frames.ndim == 4)
     result = scrub_pixels(
@@ -78,22 +81,52 @@ def clean_pixel_data(
         raise WithheldError(
             "the pixel scrubber changed the frame geometry", reason="pixel_scrub_failed"
         )
+    if frames is not decoded:
+        # 32-bit data: the image core cleaned a 16-bit rendering; carry every pixel it
+        # changed (fills, pixelation) over to the full-precision frames.
+        changed = cleaned != frames
+        if changed.ndim == 4:
+            changed = changed.any(axis=-1)
+        out = decoded.copy()
+        fill = out.min() if out.ndim == 3 else 0
+        out[changed] = fill
+        cleaned = out
     report.findings.extend(result.report.findings)
     report.verification = result.report.verification
     # the image core's caveats ("text smaller than N px may be missed") belong to this file
     report.notes.extend(result.report.notes)
     report.residual_risk.extend(result.report.residual_risk)
-    _store(ds, cleaned, photometric)
+    ts_name = UID(transfer_syntax).name
     if faces:
         ds.RecognizableVisualFeatures = "NO"
-    ts_name = UID(transfer_syntax).name
+    if not altered and np.array_equal(cleaned, decoded):
+        # Nothing was redacted: the pixel data goes out byte for byte as it came
+        # (no decode/encode loss, same size, same syntax and photometric).
+        ds.file_meta.TransferSyntaxUID = UID(transfer_syntax)
+        ds.BurnedInAnnotation = "NO"
+        report.notes.append(
+            f"pixel data searched, nothing to redact: copied as it came ({ts_name})"
+        )
+        return PixelOutcome(transfer_syntax=transfer_syntax, faces=faces)
+    _describe(ds, cleaned, photometric)
+    out_syntax: str = ExplicitVRLittleEndian
+    if int(ds.BitsAllocated) > 1:
+        from deid.dicom.encode import encode_frames
+
+        out_syntax = encode_frames(
+            ds, cleaned, transfer_syntax, input_bytes, policy.image.jpeg_quality
+        )
+    if out_syntax in (ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian):
+        _store(ds, cleaned, photometric)
+    ds.BurnedInAnnotation = "NO"
     report.notes.append(
-        f"pixel data decoded from {ts_name} and stored uncompressed (Explicit VR Little Endian)"
+        f"pixel data decoded from {ts_name}, cleaned, and stored as {UID(out_syntax).name}"
     )
-    return PixelOutcome(transfer_syntax=ExplicitVRLittleEndian, faces=faces)
+    return PixelOutcome(transfer_syntax=out_syntax, faces=faces)
 
 
-def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarray, str]:
+def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarray, str, bool]:
+    """(frames, photometric of the frames, whether decoding changed stored values)."""
     rows, columns = int(ds.Rows), int(ds.Columns)
     n_frames = int(ds.get("NumberOfFrames", 1) or 1)
     if rows * columns > policy.image.max_pixels:
@@ -129,42 +162,45 @@ def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarr
         )
     if arr.dtype == np.int8:
         arr = arr.astype(np.int16)
-    elif arr.dtype not in (np.uint8, np.uint16, np.int16):
+    elif arr.dtype not in (np.uint8, np.uint16, np.int16, np.uint32, np.int32):
         raise WithheldError(
             "pixel format not supported by the pixel scrubber", reason="unsupported_pixel_format"
         )
     stored = int(ds.get("BitsStored", 0) or 0)
+    altered = False
     if arr.dtype == np.uint16 and 0 < stored < 16:
         # Bits above BitsStored may hold an embedded overlay (retired practice): drop them.
-        arr = arr & np.uint16((1 << stored) - 1)
+        masked = arr & np.uint16((1 << stored) - 1)
+        altered = not np.array_equal(masked, arr)
+        arr = masked
     out_photometric = "RGB" if samples == 3 else photometric
-    return np.ascontiguousarray(arr), out_photometric
+    return np.ascontiguousarray(arr), out_photometric, altered
 
 
-def _store(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
-    was_bits = int(ds.BitsAllocated)
-    data = frames
-    if frames.shape[0] == 1:
-        data = frames[0]
-    if was_bits == 1 and frames.dtype == np.uint8 and photometric != "RGB":
-        from pydicom.pixels import pack_bits
+def _render16(frames: np.ndarray) -> np.ndarray:
+    """A 16-bit rendering of 32-bit frames (the image core reads 8 and 16 bits).
 
-        ds.PixelData = pack_bits(data)
+    Linear over the data's own range, so text that stands out in the data stands out
+    in the rendering; pixels changed in the rendering are changed in the data.
+    """
+    lo, hi = float(frames.min()), float(frames.max())
+    scaled = (frames.astype(np.float64) - lo) * (65535.0 / max(1.0, hi - lo))
+    return np.ascontiguousarray(np.clip(scaled, 0, 65535).astype(np.uint16))
+
+
+def _describe(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
+    """Image description attributes for ``frames`` as they will be stored."""
+    if int(ds.BitsAllocated) == 1 and frames.dtype == np.uint8 and photometric != "RGB":
+        pass  # packed back to 1 bit by _store
     else:
-        little = data.astype(data.dtype.newbyteorder("<"), copy=False)
-        raw = little.tobytes()
-        ds.PixelData = raw + (b"\x00" if len(raw) & 1 else b"")
-        ds.BitsAllocated = data.dtype.itemsize * 8
+        ds.BitsAllocated = frames.dtype.itemsize * 8
         if (
             int(ds.get("BitsStored", 0) or 0) > ds.BitsAllocated
             or photometric == "RGB"
-            and data.dtype == np.uint8
+            and frames.dtype == np.uint8
         ):
             ds.BitsStored = ds.BitsAllocated
             ds.HighBit = ds.BitsAllocated - 1
-    pixel_elem = ds["PixelData"]
-    pixel_elem.VR = "OB" if ds.BitsAllocated <= 8 else "OW"
-    pixel_elem.is_undefined_length = False  # native now, no longer encapsulated
     if photometric == "RGB":
         ds.SamplesPerPixel = 3
         ds.PlanarConfiguration = 0
@@ -185,4 +221,22 @@ def _store(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
     elif "PlanarConfiguration" in ds:
         del ds.PlanarConfiguration
     ds.PhotometricInterpretation = photometric
-    ds.BurnedInAnnotation = "NO"
+
+
+def _store(ds: Dataset, frames: np.ndarray, photometric: str) -> None:
+    """Native (uncompressed, little endian) pixel data; ``_describe`` ran before."""
+    data = frames
+    if frames.shape[0] == 1:
+        data = frames[0]
+    if int(ds.BitsAllocated) == 1:
+        from pydicom.pixels import pack_bits
+
+        ds.PixelData = pack_bits(data)
+    else:
+        little = data.astype(data.dtype.newbyteorder("<"), copy=False)
+        raw = little.tobytes()
+        ds.PixelData = raw + (b"\x00" if len(raw) & 1 else b"")
+    pixel_elem = ds["PixelData"]
+    pixel_elem.VR = "OB" if ds.BitsAllocated <= 8 else "OW"
+    pixel_elem.is_undefined_length = False  # native now, no longer encapsulated
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian

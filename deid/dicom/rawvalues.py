@@ -22,9 +22,9 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.tag import Tag
 
-_LONG_VRS = frozenset(
-    {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}
-)
+from deid.dicom.vr import LONG_VRS
+
+_LONG_VRS = LONG_VRS
 _DIRECT_CODECS = frozenset({"ascii", "latin-1", "iso8859-1", "utf-8"})
 
 
@@ -182,3 +182,5 @@ def materialize_pixels(ds: Dataset) -> None:
     elem = element(ds, 0x7FE00010)
     if isinstance(elem, RawDataElement) and isinstance(elem.value, memoryview):
         ds._dict[Tag(0x7FE00010)] = elem._replace(value=bytes(elem.value))
+    elif isinstance(elem, DataElement) and isinstance(elem.value, memoryview):
+        elem.value = bytes(elem.value)  # converted before it was materialised

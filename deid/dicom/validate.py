@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from deid.core.errors import InputError, LimitExceeded, WithheldError
+from deid.dicom.vr import LONG_VRS_BYTES
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
@@ -22,9 +23,7 @@ DEFLATED_LE = "1.2.840.10008.1.2.1.99"
 EXPLICIT_BE = "1.2.840.10008.1.2.2"
 
 # VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 7.1.2).
-_LONG_VRS = frozenset(
-    {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
-)
+_LONG_VRS = LONG_VRS_BYTES
 _UNDEFINED = 0xFFFFFFFF
 _ITEM = 0xFFFEE000
 _ITEM_END = 0xFFFEE00D

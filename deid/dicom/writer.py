@@ -22,11 +22,10 @@ from pydicom.uid import UID
 
 from deid.dicom.rawvalues import encode_element, encode_header, materialize_pixels
 from deid.dicom.validate import DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE
+from deid.dicom.vr import LONG_VRS
 
 _UNDEFINED = 0xFFFFFFFF
-_LONG_VRS = frozenset(
-    {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"}
-)
+_LONG_VRS = LONG_VRS
 
 
 def encode_file_meta(
@@ -125,6 +124,8 @@ def write_part10(
                 offset += len(value)
             continue
         # A converted element: pydicom encodes it (charset, numbers, sequences).
+        if tag == 0x7FE00010:
+            materialize_pixels(ds)  # pydicom's writer needs bytes, not a view
         item = ds[tag]
         start = converted.tell()
         write_data_element(converted, item, encodings)

@@ -42,6 +42,10 @@ PLANTED = {
     "nested_person": "Thistlewaite",
     "sr_person": "Marchbankso",
     "study_date": "20240315",
+    "study_time": "101517",
+    "late_time": "231742",
+    "curve_label": "CURVELABELZANZI",
+    "comment_surname": "Brackenwolde",  # named only in ImageComments: no header learns it
     "uid_root": "1.2.826.0.1.3680043.9.7777",
 }
 
@@ -131,8 +135,11 @@ def build(
     ds.StudyDate = P["study_date"]
     ds.SeriesDate = P["study_date"]
     ds.ContentDate = P["study_date"]
-    ds.StudyTime = "101500"
-    ds.AcquisitionDateTime = P["study_date"] + "101500.000000"
+    ds.StudyTime = P["study_time"]
+    ds.SeriesTime = P["late_time"]  # late in the evening: a shift may cross midnight
+    ds.ContentTime = P["study_time"] + ".250"
+    ds.InstanceCreationTime = P["late_time"]
+    ds.AcquisitionDateTime = P["study_date"] + P["study_time"] + ".000000"
     ds.AccessionNumber = P["accession"]
     ds.PatientName = f"{P['name_family']}^{P['name_given']}"
     ds.PatientID = P["mrn"]
@@ -153,7 +160,9 @@ def build(
     ds.Manufacturer = "ACME Imaging"
     ds.StudyDescription = f"Follow-up for {P['name_given']} {P['name_family']} {P['mrn']}"
     ds.SeriesDescription = "AXIAL 5mm"
-    ds.ImageComments = f"Call {P['phone']} re {P['name_family']}"
+    ds.ImageComments = (
+        f"Call {P['phone']} re {P['name_family']}; discussed with {P['comment_surname']}"
+    )
     ds.StudyID = "STUDY42"
     ds.SeriesNumber = 3
     ds.InstanceNumber = instance
@@ -192,6 +201,11 @@ def build(
     ds.add_new(0x60000100, "US", 1)
     ds.add_new(0x60000102, "US", 0)
     ds.add_new(0x60003000, "OW", b"\x00" * (rows * columns // 8))
+    # A retired curve (group 5000) with a label.
+    ds.add_new(0x50000005, "US", 2)
+    ds.add_new(0x50000010, "US", 2)
+    ds.add_new(0x50002500, "LO", P["curve_label"])
+    ds.add_new(0x50003000, "OW", b"\x00\x01\x00\x02")
     if modality == "SR":
         _add_sr(ds)
     elif modality == "RTSTRUCT":

@@ -66,16 +66,94 @@ def test_report_and_logs_carry_no_values(header_policy, context, caplog):
     assert all(f.tag for f in result.report.findings)
 
 
-def test_dates_shifted_times_kept(header_policy, context):
-    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
-    shift = context.date_shift_days
+def _moved(date: str, time: str, context: CaseContext) -> tuple[str, str]:
+    """(date, time) of an instant moved by the case offset (the expected output)."""
     import datetime as dt
 
-    expected = (dt.date(2024, 3, 15) + dt.timedelta(days=shift)).strftime("%Y%m%d")
-    assert ds.StudyDate == expected
-    assert ds.AcquisitionDateTime == expected + "101500.000000"
-    assert ds.StudyTime == "101500"
+    instant = dt.datetime.strptime(date + time, "%Y%m%d%H%M%S") + dt.timedelta(
+        days=context.date_shift_days, seconds=context.time_shift_seconds
+    )
+    return instant.strftime("%Y%m%d"), instant.strftime("%H%M%S")
+
+
+def test_dates_and_times_move_together(header_policy, context):
+    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
+    assert context.time_shift_seconds > 0
+    study_date, study_time = _moved(PLANTED["study_date"], PLANTED["study_time"], context)
+    series_date, series_time = _moved(PLANTED["study_date"], PLANTED["late_time"], context)
+    assert ds.StudyDate == study_date and ds.StudyTime == study_time
+    assert ds.SeriesDate == series_date and ds.SeriesTime == series_time
+    assert ds.AcquisitionDateTime == study_date + study_time + ".000000"
+    assert ds.ContentTime == study_time + ".250"  # the fraction is kept
+    assert ds.InstanceCreationTime == series_time
     assert ds.PatientBirthDate == ""
+
+
+def test_time_shift_crossing_midnight_changes_the_date(header_policy):
+    # Find a key whose offset pushes 23:17:42 past midnight, and one that does not.
+    crossed = {}
+    for i in range(40):
+        ctx = CaseContext(KEY + bytes([i]), case_id="x")
+        ds = _read(scrub_dicom(build("CT"), header_policy, ctx).data)
+        date, _ = _moved(PLANTED["study_date"], PLANTED["late_time"], ctx)
+        assert ds.SeriesDate == date
+        same_day = date == _moved(PLANTED["study_date"], "000000", ctx)[0]
+        crossed[same_day] = True
+        if len(crossed) == 2:
+            break
+    assert len(crossed) == 2
+
+
+def test_times_removed_or_zeroed_without_date_options(context):
+    pol = _opts(retain_longitudinal_modified_dates=False)
+    ds = _read(scrub_dicom(build("CT"), pol, context).data)
+    # Table E.1-1: Study Time Z, Series Time X/D, Content Time Z/D, Acquisition DateTime X/Z/D.
+    assert ds.get("StudyTime", "") == ""
+    assert ds.get("SeriesTime", "000000") == "000000"
+    assert ds.get("ContentTime", "000000") == "000000"
+    assert ds.get("AcquisitionDateTime", "") in ("", "19000101000000")
+    assert ds.get("InstanceCreationTime", "000000") == "000000"
+
+
+def test_comment_with_unknown_surname_loses_it(header_policy, context):
+    ds = _read(scrub_dicom(build("CT"), header_policy, context).data)
+    assert PLANTED["comment_surname"] not in ds.ImageComments
+    assert "discussed with" in ds.ImageComments  # the rest of the comment is kept
+
+
+def test_known_safe_descriptors_load_no_model(tmp_path):
+    """A series whose descriptors are all known vocabulary never imports the NLP stack."""
+    import subprocess
+    import sys
+
+    src = _read(build("CT"))
+    src.StudyDescription = "CT CHEST W CONTRAST"
+    src.SeriesDescription = "AX T2 FLAIR"
+    del src.ImageComments
+    del src.RequestAttributesSequence
+    path = tmp_path / "in.dcm"
+    src.save_as(path)
+    code = (
+        "import sys, io, pydicom\n"
+        "from deid.core.policy import Policy\n"
+        "from deid.core.context import CaseContext\n"
+        "from deid.dicom import scrub_dicom\n"
+        "pol = Policy.from_dict({'dicom': {'clean_pixels': 'never'}})\n"
+        f"r = scrub_dicom({str(path)!r}, pol, CaseContext(b'k' * 32))\n"
+        "ds = pydicom.dcmread(io.BytesIO(r.data))\n"
+        "print(ds.StudyDescription, '|', ds.SeriesDescription)\n"
+        "print(sorted(m for m in ('spacy', 'presidio_analyzer') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout.splitlines()
+    assert out[0] == "CT CHEST W CONTRAST | AX T2 FLAIR"
+    assert out[1] == "[]"
+
+
+def test_curve_groups_removed(header_policy, context):
+    ds = _read(scrub_dicom(build("MR"), header_policy, context).data)
+    assert not any(elem.tag.group == 0x5000 for elem in ds.iterall())
 
 
 def test_identifiers_learned_into_context(header_policy, context):
@@ -247,3 +325,41 @@ def test_text_hidden_in_numeric_elements_is_dropped(header_policy, context):
     assert back.ExposureTime == 12
     assert 0x00280106 not in back and 0x00181151 not in back
     assert b"zanzibarova" not in result.data.lower()
+
+
+def test_structured_report_content_tree_scrubbed_not_withheld(header_policy, context):
+    """SR: text, names, times and UIDs at any depth cleaned; a numeric PatientID that
+    turns up inside a new random UID is not a leak (it is part of a longer number)."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    ref_uid = PLANTED["uid_root"] + ".555"
+    digits = context.new_uid(ref_uid).split(".")[-1]
+    src = _read(build("SR"))
+    src.PatientID = digits[10:17]  # 7 digits that the new UID will contain
+    ref = Dataset()
+    ref.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ref.ReferencedSOPInstanceUID = ref_uid
+    image = Dataset()
+    image.RelationshipType = "CONTAINS"
+    image.ValueType = "IMAGE"
+    image.ReferencedSOPSequence = Sequence([ref])
+    when = Dataset()
+    when.RelationshipType = "HAS OBS CONTEXT"
+    when.ValueType = "TIME"
+    when.Time = PLANTED["late_time"]
+    container = Dataset()
+    container.RelationshipType = "CONTAINS"
+    container.ValueType = "CONTAINER"
+    container.ContentSequence = Sequence([image, when, *src.ContentSequence])
+    src.ContentSequence = Sequence([container])
+    out = io.BytesIO()
+    src.save_as(out)
+    result = scrub_dicom(out.getvalue(), header_policy, context)
+    assert leaks(result.data) == []
+    ds = _read(result.data)
+    inner = ds.ContentSequence[0].ContentSequence
+    assert inner[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == context.new_uid(ref_uid)
+    assert inner[1].Time == _moved(PLANTED["study_date"], PLANTED["late_time"], context)[1]
+    assert "Nodule" in inner[2].TextValue and PLANTED["sr_person"] not in inner[2].TextValue
+    assert str(inner[3].PersonName).startswith("PERSON-")
