@@ -25,8 +25,8 @@ bench: setup
 image:
 	bash scripts/build_image.sh $(IMAGE_ARGS)
 
-# The container test against the built image (also part of `make test`, skipped there
-# when podman or the image is missing); here a missing piece is a failure.
+# The container test against the image `make image` built (`make test` skips it, so a
+# stale image is never tested by accident); here a missing podman or image is a failure.
 container-test: setup
 	DEID_CONTAINER_TEST=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/container
 
