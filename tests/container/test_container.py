@@ -147,6 +147,13 @@ def test_scrubs_text_photo_and_dicom_through_the_loopback_port(service: dict) ->
             assert value.encode() not in raw
 
 
+def test_image_healthcheck_passes_without_tls_material(service: dict) -> None:
+    # The Dockerfile's HEALTHCHECK probes the plain-text health port on 127.0.0.1:50052
+    # inside the container: no certificate or token needed, no network needed.
+    probe = podman("healthcheck", "run", service["name"], check=False)
+    assert probe.returncode == 0, probe.stdout + probe.stderr
+
+
 def test_wrote_nothing_outside_its_temp_dir(service: dict) -> None:
     # The root file system is read-only (a write would have failed the scrubs above);
     # podman diff lists every change to the container's layer. The only one allowed is
