@@ -66,6 +66,7 @@ class BatchSummary:
     resumed: int = 0  # inputs skipped because a previous run did them
     cases_done: int = 0
     cases_resumed: int = 0
+    files_processed: int = 0  # inputs of the cases this run processed (what progress counts)
     withheld_reasons: Counter[str] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)
     kinds: Counter[str] = field(default_factory=Counter)
@@ -85,6 +86,7 @@ class BatchSummary:
             "resumed": self.resumed,
             "cases_processed": self.cases_done,
             "cases_resumed": self.cases_resumed,
+            "files_processed": self.files_processed,
             "withheld_reasons": dict(sorted(self.withheld_reasons.items())),
             "findings": dict(sorted(self.findings.items())),
             "kinds": dict(sorted(self.kinds.items())),
@@ -97,6 +99,8 @@ class BatchSummary:
         }
 
 
+# progress(event, done, total, outcome): ("files", 0, files to process, None), then
+# ("start", 0, cases to process, None), then ("case", cases done, cases, outcome) per case.
 ProgressFn = Callable[[str, int, int, "CaseOutcome | None"], None]
 
 
@@ -336,6 +340,7 @@ def run_batch(
                     pending[executor.submit(process_case, task, policy_data, opts.key)] = (case, failed)
 
             if progress is not None:
+                progress("files", 0, sum(len(c.inputs) for c in todo), None)
                 progress("start", 0, total, None)
             fill()
             while pending:
@@ -365,6 +370,7 @@ def run_batch(
                     for e in outcome.entries:
                         _count(summary, e)
                     summary.cases_done += 1
+                    summary.files_processed += len(outcome.entries)
                     if outcome.review is not None:
                         reviews.append({"case": outcome.case_dir, "parts": outcome.review,
                                         "report": outcome.report})

@@ -37,11 +37,17 @@ EXIT_RESIDUAL = 4
 log = logging.getLogger("deid.cli")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, *, scrub: bool = False) -> None:
     p.add_argument("--policy", metavar="FILE", help="policy YAML (unknown keys are an error)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
-    out.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    if scrub:  # progress goes to stderr: --json and --quiet combine (JSON summary only)
+        p.add_argument("--quiet", "-q", action="store_true",
+                       help="no progress: print only the summary (and errors)")
+        p.add_argument("--json", action="store_true",
+                       help="print the summary as JSON on stdout (progress stays on stderr)")
+    else:
+        out = p.add_mutually_exclusive_group()
+        out.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+        out.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--verbose", "-v", action="store_true", help="log more (kinds and counts, never content)")
 
 
@@ -59,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
             "key: --key-file FILE, or $DEID_KEY / $DEID_KEY_FILE (never on the command line);\n"
             "     without one the command refuses to run unless --ephemeral-key is given.\n"
             "DST/manifest.jsonl maps inputs to outputs: an operator record, never publish it.\n"
+            "progress (stderr): a live bar on a terminal; otherwise a line at every 10%% of\n"
+            "     the files and at least every 10 s (counts, rates, times; never names).\n"
             "exit codes: 0 all scrubbed, 1 error, 2 usage/config (e.g. no key),\n"
             "            3 completed with withheld inputs (see the manifest)."
         ),
@@ -78,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--server", metavar="ADDRESS",
                    help="scrub through a deid gRPC server (host:port; token from $DEID_TOKEN, "
                         "TLS CA from $DEID_SERVER_CA) instead of locally")
-    _common(s)
+    _common(s, scrub=True)
 
     i = sub.add_parser("inspect", help="show what would be found in files (one case); write nothing",
                        allow_abbrev=False)
@@ -134,15 +142,14 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         single_case=args.single_case,
     )
     reporter = Reporter(quiet=args.quiet, as_json=args.json)
-    started = False
 
-    def progress(_what: str, done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
-        nonlocal started
-        if not started:
+    def progress(what: str, _done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
+        if what == "files":
+            reporter.set_files(total)
+        elif what == "start":
             reporter.start(total)
-            started = True
-        if outcome is not None:
-            reporter.case_done(done, total, outcome)
+        elif outcome is not None:
+            reporter.case_done(outcome)
 
     try:
         summary = run_batch(args.src, args.dst, opts, progress=progress)
