@@ -49,6 +49,9 @@ def warm_engines(policy_data: dict[str, Any] | None = None) -> None:
             warm()
         except Exception as exc:  # noqa: BLE001 - a missing engine withholds parts later
             log.warning("could not warm %s (%s); its parts will be withheld", module, reason_of(exc))
+    from deid.core.logconfig import hold_third_party_loggers
+
+    hold_third_party_loggers()  # after the imports: RapidOCR resets its level on import
 
 
 _ALARMS = [0]  # alarms delivered in this process (the handler counts before raising)
@@ -113,7 +116,20 @@ def _client(address: str) -> Any:
     )
 
 
-def _remote_case(task: CaseTask, policy_data: dict[str, Any]) -> CaseOutcome:
+def remote_case_id(key: bytes, case_dir: str) -> str:
+    """The case id sent to a server: keyed, so not the published folder name.
+
+    The folder name is public; a case id derived from it alone would let anyone who can
+    call the same server replay it. Stable under the key, so a resumed case keeps its
+    date shift and surrogates.
+    """
+    import hashlib
+    import hmac
+
+    return hmac.new(key, b"remote-case\x00" + case_dir.encode(), hashlib.sha256).hexdigest()
+
+
+def _remote_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> CaseOutcome:
     """The same case through the gRPC service (the server holds the key and engines)."""
     from deid.client import CaseInput
     from deid.core.report import Report
@@ -122,7 +138,7 @@ def _remote_case(task: CaseTask, policy_data: dict[str, Any]) -> CaseOutcome:
     parts = [CaseInput(data, id=f"part:{i}") for i, (_rel, data) in enumerate(task.inputs)]
     failure = "missing_part"
     try:
-        result = _client(task.server).scrub_case(parts, policy_data, case_id=task.case_dir)  # type: ignore[arg-type]
+        result = _client(task.server).scrub_case(parts, policy_data, case_id=remote_case_id(key, task.case_dir))  # type: ignore[arg-type]
         remote = {p.id: p for p in result.parts}
         report = result.report.to_dict()
     except Exception as exc:  # noqa: BLE001 - the whole case is withheld with the reason
@@ -150,7 +166,7 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
     from deid.core.policy import Policy
 
     if task.server:
-        return _remote_case(task, policy_data)
+        return _remote_case(task, policy_data, key)
     warm_engines(policy_data)
     t0 = time.perf_counter()
     policy = Policy.from_dict(policy_data)

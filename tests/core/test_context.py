@@ -46,7 +46,7 @@ def test_weak_or_missing_keys_are_refused(tmp_path):
     with pytest.raises(InputError):
         CaseContext(b"short")
     p = tmp_path / "key"
-    p.write_bytes(b"tiny\n")
+    p.write_bytes(b"\x01tiny\n")
     with pytest.raises(InputError) as exc:
         load_key_file(p)
     assert exc.value.reason == "weak_key"

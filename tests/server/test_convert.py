@@ -36,12 +36,14 @@ def test_report_round_trip():
 
 def test_overrides_merge_and_ceilings():
     base = Policy.from_dict({"text": {"max_chars": 1000}, "limits": {"timeout_s": 30}})
-    p = effective_policy(base, '{"text": {"operator": "surrogate", "max_chars": 99999}}', allow_overrides=True)
+    p = effective_policy(base, '{"text": {"operator": "surrogate", "max_chars": 10}}', allow_overrides=True)
     assert p.text.operator == "surrogate"
-    assert p.text.max_chars == 1000  # clamped to the server's ceiling
-    p = effective_policy(base, "text:\n  max_chars: 10\nlimits:\n  timeout_s: 0\n", allow_overrides=True)
     assert p.text.max_chars == 10  # lowering is fine
-    assert p.limits.timeout_s == 30  # "no timeout" cannot lift the server's
+    for raw in ('{"text": {"max_chars": 99999}}', "limits:\n  timeout_s: 0\n"):
+        # Raising a limit, or "no timeout" over the server's budget: refused.
+        with pytest.raises(InputError) as err:
+            effective_policy(base, raw, allow_overrides=True)
+        assert err.value.reason == "override_not_stricter"
     assert effective_policy(base, "  ", allow_overrides=False) is base
 
 
