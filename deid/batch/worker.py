@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from deid.batch.manifest import Entry
@@ -89,7 +90,7 @@ def case_budget(seconds: float) -> Iterator[None]:
 class CaseTask:
     case_key: str  # relative path of the case in the source (operator record)
     case_dir: str  # output folder name (keyed pseudonym)
-    inputs: list[tuple[str, bytes]]  # (relative path, content)
+    inputs: list[tuple[str, bytes | Path]]  # (relative path, content or a spooled private file)
     review: bool = False
     server: str | None = None  # scrub through a deid gRPC server at this address
 
@@ -203,7 +204,8 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
         if review is not None:
             from deid.batch.review import part_review
 
-            review.append(part_review(part, task.inputs[part.index][1], policy))
+            raw = task.inputs[part.index][1]
+            review.append(part_review(part, raw.read_bytes() if isinstance(raw, Path) else raw, policy))
     return CaseOutcome(
         case_key=task.case_key,
         case_dir=task.case_dir,
