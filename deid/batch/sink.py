@@ -119,13 +119,13 @@ def pack_archive(folder: Path, archive: Path, *, exclude: set[str]) -> None:
                     if ffd is None:
                         continue
                     with os.fdopen(ffd, "rb") as src:
-                        info = tarfile.TarInfo(rel)
-                        info.size = os.fstat(ffd).st_size
-                        info.mode = 0o600
-                        info.uid = info.gid = 0
-                        info.uname = info.gname = ""
-                        info.mtime = 0
-                        tf.addfile(info, src)
+                        tinfo = tarfile.TarInfo(rel)
+                        tinfo.size = os.fstat(ffd).st_size
+                        tinfo.mode = 0o600
+                        tinfo.uid = tinfo.gid = 0
+                        tinfo.uname = tinfo.gname = ""
+                        tinfo.mtime = 0
+                        tf.addfile(tinfo, src)
         os.replace(tmp, archive)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -218,8 +218,9 @@ class Source:
             if budget <= 0:
                 failed[rel] = "case_budget_exceeded"
                 continue
-            spool = (lambda size, _m=in_memory: size > self.limits.spool_bytes
-                     or _m + size > self.limits.memory_case_bytes)
+            def spool(size: int, _m: int = in_memory) -> bool:
+                return size > self.limits.spool_bytes or _m + size > self.limits.memory_case_bytes
+
             try:
                 data, _kind = self._read_member(rel, spool=spool, budget=budget, case=case.key)
             except _Withheld as exc:
