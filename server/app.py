@@ -103,8 +103,10 @@ class DeidServer:
             experimental_thread_pool=cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health"),
         )
         interceptors: list[grpc.ServerInterceptor] = [AccessLogInterceptor()]
+        self.auth: TokenAuthInterceptor | None = None
         if self._tokens:
-            interceptors.append(TokenAuthInterceptor(self._tokens))
+            self.auth = TokenAuthInterceptor(self._tokens)
+            interceptors.append(self.auth)
         # Admission control lives in the lanes (RESOURCE_EXHAUSTED "server_busy"); this
         # cap only bounds threads: beyond it gRPC itself answers RESOURCE_EXHAUSTED.
         self._threads = cf.ThreadPoolExecutor(max_workers=cfg.grpc_threads, thread_name_prefix="rpc")
