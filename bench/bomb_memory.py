@@ -1,6 +1,6 @@
 """Peak memory of ``deid scrub`` on zip bombs, beside a small ordinary archive.
 
-    python -m bench.bomb_memory [--gib 1.1] [--workers 1]
+    python -m bench.bomb_memory [--gib 1.1] [--workers 1] [--repo OTHER_CHECKOUT]
 
 Builds, in a temporary folder, a zip of about 1 MB whose one member inflates to
 ``--gib`` GiB: once as zeros (sniffed as an unknown kind), once behind a DICOM preamble
@@ -8,7 +8,8 @@ Builds, in a temporary folder, a zip of about 1 MB whose one member inflates to
 subprocess; the peak resident memory is read with ``getrusage(RUSAGE_CHILDREN)``
 (ru_maxrss, the largest child). The floor is the same command on a zip holding one
 small text case: the engines' own memory. Prints one line per run and the bomb
-member's manifest entry (it must be withheld, with a reason).
+member's manifest entry (it must be withheld, with a reason). ``--repo`` runs the same
+measurement with another checkout's code (the peer: e.g. the code before the fix).
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ def build_small(path: Path) -> None:
         zf.writestr("case1/note.txt", "Seen today for a wound check; healing well.\n")
 
 
-def run(src: Path, out: Path, workers: int) -> tuple[float, float, dict[str, object]]:
+def run(src: Path, out: Path, workers: int, repo: Path = REPO) -> tuple[float, float, dict[str, object]]:
     """(seconds, peak RSS MiB of the child, summary) of one deid scrub subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(repo)}
     env.pop("DEID_KEY", None)
     env.pop("DEID_KEY_FILE", None)
     t0 = time.perf_counter()
@@ -64,7 +65,7 @@ def run(src: Path, out: Path, workers: int) -> tuple[float, float, dict[str, obj
     )
     cmd = [sys.executable, "-c", code, sys.executable, "-m", "deid.cli.main", "scrub", str(src), str(out),
            "--ephemeral-key", "--json", "--workers", str(workers)]
-    res = json.loads(subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, check=True).stdout)
+    res = json.loads(subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=repo, check=True).stdout)
     seconds = time.perf_counter() - t0
     summary = json.loads(res["stdout"].strip().splitlines()[-1]) if res["stdout"].strip() else {}
     return seconds, res["maxrss_kib"] / 1024, summary
@@ -74,18 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--gib", type=float, default=1.1)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--repo", type=Path, default=REPO, help="checkout whose code runs (default: this one)")
     args = ap.parse_args(argv)
+    print(f"code: {args.repo}")
     size = int(args.gib * 1024 * MiB)
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         small = t / "small.zip"
         build_small(small)
-        secs, rss, _ = run(small, t / "out-small", args.workers)
+        secs, rss, _ = run(small, t / "out-small", args.workers, args.repo)
         print(f"floor  small zip ({small.stat().st_size} B)            peak RSS {rss:7.0f} MiB  {secs:5.1f} s")
         for label, head in (("zeros", False), ("dicom", True)):
             bomb = t / f"bomb-{label}.zip"
             build_bomb(bomb, size, dicom_head=head)
-            secs, rss, summary = run(bomb, t / f"out-{label}", args.workers)
+            secs, rss, summary = run(bomb, t / f"out-{label}", args.workers, args.repo)
             manifest = t / f"out-{label}" / "manifest.jsonl"
             entries = [json.loads(line) for line in manifest.read_text().splitlines()] if manifest.exists() else []
             mode = oct(manifest.stat().st_mode & 0o777) if manifest.exists() else "-"

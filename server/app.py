@@ -124,7 +124,8 @@ class DeidServer:
             ],
         )
         self.key_id = key_id(key)
-        self.servicer = DeidServicer(cfg, self.pools, self._policy, self._temp_dir, key_id=self.key_id)
+        self.servicer = DeidServicer(cfg, self.pools, self._policy, self._temp_dir, key_id=self.key_id,
+                                     tokens=bool(self._tokens))
         pb2_grpc.add_DeidServicer_to_server(self.servicer, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

@@ -210,14 +210,16 @@ def _unlink(path: str) -> None:
         pass
 
 
-def caller_of(context: grpc.ServicerContext) -> str:
+def caller_of(context: grpc.ServicerContext, *, tokens: bool = True) -> str:
     """A fingerprint of who is calling: the bearer token or the client certificate.
 
     Never the credential itself (the fingerprint ends up in a per-caller count and in
-    the case-id derivation). "anonymous" when the call carries neither (loopback use
-    without tokens).
+    the case-id derivation). ``tokens``: whether the server checks bearer tokens; when it
+    does not, a token a caller sends proves nothing and is ignored (else anyone could
+    claim a new identity per call to dodge the per-caller cap). "anonymous" when the
+    call carries no checked credential (loopback use without tokens).
     """
-    for key, value in context.invocation_metadata() or ():
+    for key, value in (context.invocation_metadata() or ()) if tokens else ():
         if key == "authorization":
             raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
             return "token:" + hashlib.sha256(raw.partition(b" ")[2].strip()).hexdigest()[:32]
@@ -268,12 +270,13 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
     """Implements deid.v1.Deid over :class:`server.pool.WorkerPools`."""
 
     def __init__(self, cfg: ServerConfig, pools: WorkerPools, base_policy: Policy, temp_dir: str,
-                 key_id: str = "") -> None:
+                 key_id: str = "", *, tokens: bool = True) -> None:
         self.cfg = cfg
         self.pools = pools
         self.base_policy = base_policy
         self.temp_dir = temp_dir
         self.key_id = key_id
+        self.tokens = tokens  # bearer tokens are checked (by the interceptor)
         # Live copies of the abuse limits (tests tighten them on a running server).
         self.upload_min_bytes_per_second = cfg.upload_min_bytes_per_second
         self.upload_rate_grace_seconds = cfg.upload_rate_grace_seconds
@@ -375,7 +378,7 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
         self._check_ready()
         policy = self._policy(request.policy)
         deadline_ts = self._deadline(context)
-        caller = caller_of(context)
+        caller = caller_of(context, tokens=self.tokens)
         with self.callers.hold(caller):
             with self.pools.text.admit() as slot:
                 future = slot.submit(work.scrub_text, request.text, policy, (caller, request.case_id), deadline_ts)
@@ -393,7 +396,7 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
     def _scrub_file(self, requests: Iterator[Any], context: grpc.ServicerContext, kind: str) -> Iterator[Any]:
         self._check_ready()
         with ExitStack() as stack:
-            caller = caller_of(context)
+            caller = caller_of(context, tokens=self.tokens)
             stack.enter_context(self.callers.hold(caller))
             # Admission before the upload: bounds the uploads held at once.
             slot = stack.enter_context(self.pools.files.admit())
@@ -420,7 +423,7 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
     def ScrubCase(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:  # noqa: N802
         self._check_ready()
         with ExitStack() as stack:
-            caller = caller_of(context)
+            caller = caller_of(context, tokens=self.tokens)
             stack.enter_context(self.callers.hold(caller))
             slot = stack.enter_context(self.pools.files.admit())
             deadline_ts = self._deadline(context)

@@ -32,7 +32,7 @@ from deid.batch.manifest import (
 from deid.batch.sink import atomic_write, check_output_name, pack_archive, remove_temp_files
 from deid.batch.sources import CaseSpec, Source, SourceLimits, is_archive, open_source
 from deid.batch.worker import CaseOutcome, CaseTask, process_case, warm_engines
-from deid.core.context import CaseContext
+from deid.core.context import CaseContext, key_id
 from deid.core.errors import InputError, reason_of
 from deid.core.policy import DEFAULT_POLICY, Policy
 
@@ -75,9 +75,11 @@ class BatchSummary:
     manifest: str | None = None
     output: str | None = None
     report: str | None = None
+    key_id: str | None = None  # public fingerprint of the key: which release key made the outputs
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "key_id": self.key_id,
             "cases": self.cases,
             "inputs": self.inputs,
             "scrubbed": self.scrubbed,
@@ -265,7 +267,7 @@ def run_batch(
     to_archive = is_archive(dst)
     out_root = dst.with_name(dst.name + ".partial") if to_archive else dst
     manifest_path = out_root / MANIFEST_NAME
-    summary = BatchSummary(dry_run=opts.dry_run)
+    summary = BatchSummary(dry_run=opts.dry_run, key_id=None if opts.dry_run else key_id(opts.key))
     source = open_source(src, max_bytes=opts.policy.dicom.max_file_bytes, limits=opts.source_limits)
     try:
         if opts.single_case and len(source.cases) > 1:

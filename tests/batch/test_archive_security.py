@@ -152,6 +152,9 @@ def test_archive_edge_cases_in_the_manifest_and_not_retried(tmp_path: Path):
     assert entries["c1/odd.txt"]["reason"] == "unsupported_compression"
     assert entries["c2/scan.dcm"] == {**entries["c2/scan.dcm"], "status": "withheld", "reason": "file_too_large"}
     assert summary.withheld == 4
+    from deid.core.context import key_id
+
+    assert summary.to_dict()["key_id"] == key_id(KEY)  # which release key made these outputs
     # Row 5: the manifest and the review report are private.
     assert stat.S_IMODE(manifest.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o600

@@ -192,3 +192,22 @@ def test_wait_ready_waits_for_serving(tmp_path):
             assert time.monotonic() - t0 >= 0.3
     finally:
         srv.stop(0)
+
+
+def test_caller_identity_comes_only_from_checked_credentials():
+    from server.service import caller_of
+
+    class Ctx:
+        def __init__(self, token: str) -> None:
+            self._md = (("authorization", f"Bearer {token}"),)
+
+        def invocation_metadata(self):
+            return self._md
+
+        def auth_context(self):
+            return {}
+
+    a, b = caller_of(Ctx("tok-a")), caller_of(Ctx("tok-b"))
+    assert a != b and a.startswith("token:") and "tok-a" not in a
+    # Without token checking, a claimed token is no identity: one shared count.
+    assert caller_of(Ctx("tok-a"), tokens=False) == caller_of(Ctx("tok-b"), tokens=False) == "anonymous"
