@@ -177,6 +177,7 @@ def report_from_proto(msg: Any) -> Report:
         residual_risk=list(msg.residual_risk),
         timings=dict(msg.timings),
         parts=[report_from_proto(p) for p in msg.parts],
+        key_id=msg.key_id or None,
     )
 
 
@@ -276,9 +277,35 @@ class DeidClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        """Block until the channel connects (not until the server is warm: see health)."""
-        grpc.channel_ready_future(self._channel).result(timeout=timeout)
+    def wait_ready(self, timeout: float = 30.0, *, poll: float = 0.2) -> None:
+        """Block until the server's health service says SERVING (engines warm).
+
+        A connected channel is not enough: the server answers health checks at once but
+        refuses work (``not_ready``) until every worker has loaded its engines. Raises
+        :class:`RemoteError` (``not_serving``, UNAVAILABLE) when ``timeout`` passes first.
+        """
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        end = time.monotonic() + timeout
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            raise RemoteError("the server did not answer in time", reason="not_serving",
+                              code=grpc.StatusCode.UNAVAILABLE) from None
+        stub = health_pb2_grpc.HealthStub(self._channel)
+        request = health_pb2.HealthCheckRequest(service="deid.v1.Deid")
+        while True:
+            left = end - time.monotonic()
+            try:
+                status = stub.Check(request, timeout=max(0.1, min(5.0, left)))
+                if status.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass  # NOT_FOUND / UNAVAILABLE while starting: keep polling
+            if time.monotonic() + poll > end:
+                raise RemoteError("the server is not SERVING yet (warming up or shutting down)",
+                                  reason="not_serving", code=grpc.StatusCode.UNAVAILABLE)
+            time.sleep(poll)
 
     def _call(self, fn: Callable[[], T]) -> T:
         delay = 0.05
@@ -287,7 +314,7 @@ class DeidClient:
                 return fn()
             except grpc.RpcError as err:
                 error = _error_from_rpc(err)
-                busy = error.reason in ("server_busy", "not_ready") or (
+                busy = error.reason in ("server_busy", "caller_busy", "not_ready") or (
                     isinstance(error, RemoteError) and error.code == grpc.StatusCode.UNAVAILABLE
                 )
                 if not busy or attempt == self.retries:

@@ -33,6 +33,9 @@ def _setup_logging(level: str, as_json: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    from deid.core.logconfig import hold_third_party_loggers
+
+    hold_third_party_loggers()  # whatever `level` is: libraries may log values at DEBUG
 
 
 def main(argv: list[str] | None = None) -> int:

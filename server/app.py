@@ -24,7 +24,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from deid.core.context import load_key_file, load_key_from_env
+from deid.core.context import key_id, load_key_file, load_key_from_env
 from deid.core.errors import InputError
 from deid.core.policy import Policy
 from server.config import TOKENS_ENV_VAR, ServerConfig, is_loopback
@@ -44,10 +44,8 @@ def resolve_key(cfg: ServerConfig) -> bytes:
     """
     if cfg.key_file:
         return load_key_file(cfg.key_file)
-    key = load_key_from_env()
+    key = load_key_from_env()  # decoded and checked (>= 32 bytes, no passphrase)
     if key is not None:
-        if len(key) < 16:
-            raise InputError("the key from the environment is shorter than 16 bytes", reason="weak_key")
         return key
     if cfg.ephemeral_key:
         log.warning("using an ephemeral key: pseudonyms differ between restarts and replicas")
@@ -105,8 +103,10 @@ class DeidServer:
             experimental_thread_pool=cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health"),
         )
         interceptors: list[grpc.ServerInterceptor] = [AccessLogInterceptor()]
+        self.auth: TokenAuthInterceptor | None = None
         if self._tokens:
-            interceptors.append(TokenAuthInterceptor(self._tokens))
+            self.auth = TokenAuthInterceptor(self._tokens)
+            interceptors.append(self.auth)
         # Admission control lives in the lanes (RESOURCE_EXHAUSTED "server_busy"); this
         # cap only bounds threads: beyond it gRPC itself answers RESOURCE_EXHAUSTED.
         self._threads = cf.ThreadPoolExecutor(max_workers=cfg.grpc_threads, thread_name_prefix="rpc")
@@ -123,7 +123,10 @@ class DeidServer:
                 ("grpc.http2.max_pings_without_data", 0),
             ],
         )
-        pb2_grpc.add_DeidServicer_to_server(DeidServicer(cfg, self.pools, self._policy, self._temp_dir), self.server)
+        self.key_id = key_id(key)
+        self.servicer = DeidServicer(cfg, self.pools, self._policy, self._temp_dir, key_id=self.key_id,
+                                     tokens=bool(self._tokens))
+        pb2_grpc.add_DeidServicer_to_server(self.servicer, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
@@ -168,8 +171,8 @@ class DeidServer:
             self.health_server.add_insecure_port(self.cfg.health_address)
             self.health_server.start()
         self.server.start()
-        log.info("listening on %s (port %d, tls=%s, mtls=%s, auth=%s)", self.cfg.address, self.port,
-                 self.cfg.tls, self.cfg.mtls, "token" if self._tokens else "none")
+        log.info("listening on %s (port %d, tls=%s, mtls=%s, auth=%s, key id %s)", self.cfg.address, self.port,
+                 self.cfg.tls, self.cfg.mtls, "token" if self._tokens else "none", self.key_id)
         if warm:
             self.warm()
         return self.port

@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
+import math
 import os
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,10 +79,23 @@ class ServerConfig:
     # An upload whose next chunk does not arrive within this many seconds is abandoned
     # (DEADLINE_EXCEEDED, "upload_idle_timeout"): a stalled client cannot hold a slot.
     upload_idle_seconds: float = 30.0
+    # Slow-upload defence: after the first `upload_rate_grace_seconds`, an upload must
+    # average at least this many bytes per second since it began, or it is abandoned
+    # (DEADLINE_EXCEEDED, "upload_too_slow"). A byte every few seconds keeps an idle
+    # timer happy; it does not keep this rate. 0 turns the check off.
+    upload_min_bytes_per_second: int = 64 * 1024
+    upload_rate_grace_seconds: float = 10.0
+    # Calls one caller (bearer token or client certificate) may have in flight at once,
+    # over both lanes; one more is refused with RESOURCE_EXHAUSTED "caller_busy", so
+    # one token cannot take every slot. None: half of all admission slots (at least 1);
+    # 0: no per-caller cap. Callers without credentials (loopback) share one count.
+    max_calls_per_token: int | None = None
     # Server-side ceilings applied on top of the policy: clients can lower, not raise.
     max_pixels: int | None = None
     policy_file: str | None = None
-    allow_policy_overrides: bool = True
+    # Per-call policy overrides are refused unless the operator enables them; when
+    # enabled, only overrides that make scrubbing stricter are accepted (server.convert).
+    allow_policy_overrides: bool = False
     # Pseudonymisation key: a file, else $DEID_KEY / $DEID_KEY_FILE, else refuse to
     # start unless ephemeral_key (random per process start: pseudonyms not reproducible).
     key_file: str | None = None
@@ -107,6 +123,12 @@ class ServerConfig:
 
     def validate(self) -> None:
         """Raise InputError for a configuration that must not start."""
+        check_types(self)
+        if self.upload_min_bytes_per_second < 0 or self.upload_rate_grace_seconds < 0:
+            raise InputError("upload_min_bytes_per_second and upload_rate_grace_seconds must be >= 0",
+                             reason="bad_config")
+        if self.max_calls_per_token is not None and self.max_calls_per_token < 0:
+            raise InputError("max_calls_per_token must be >= 0", reason="bad_config")
         if self.text_workers < 1 or self.file_workers < 1:
             raise InputError("text_workers and file_workers must be at least 1", reason="bad_config")
         if self.text_queue_per_worker < 1 or self.file_queue_per_worker < 1:
@@ -127,6 +149,32 @@ class ServerConfig:
                 "(--tls-cert/--tls-key) or pass --allow-insecure",
                 reason="bad_config",
             )
+
+
+def check_types(cfg: ServerConfig) -> None:
+    """Strict types: ``allow_insecure: "false"`` (a string) is an error, not truthy."""
+    hints = typing.get_type_hints(ServerConfig)
+    for f in dataclasses.fields(ServerConfig):
+        value = getattr(cfg, f.name)
+        if not _type_ok(hints[f.name], value):
+            raise InputError(f"server config {f.name} has the wrong type ({type(value).__name__})",
+                             reason="bad_config")
+
+
+def _type_ok(tp: Any, value: Any) -> bool:
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        return any(_type_ok(arg, value) for arg in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if tp is str:
+        return isinstance(value, str)
+    return False
 
 
 def is_loopback(address: str) -> bool:
@@ -163,8 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-pixels", type=int, help="ceiling for policy image.max_pixels")
     p.add_argument("--max-call-seconds", type=float)
     p.add_argument("--upload-idle-seconds", type=float, help="abandon an upload stalled this long (default 30)")
+    p.add_argument("--upload-min-bytes-per-second", type=int,
+                   help="abandon an upload slower than this on average, after the grace period (default 65536)")
+    p.add_argument("--upload-rate-grace-seconds", type=float, help="grace period of the upload rate check (10)")
+    p.add_argument("--max-calls-per-token", type=int,
+                   help="calls one token / client certificate may have in flight (default: half the slots)")
     p.add_argument("--grace-seconds", type=float, help="SIGTERM grace period for in-flight calls")
     p.add_argument("--policy", dest="policy_file", help="base policy YAML file")
+    p.add_argument("--allow-policy-overrides", dest="allow_policy_overrides", action="store_const", const=True,
+                   help="accept per-call policy overrides that make scrubbing stricter (default: refuse)")
     p.add_argument("--no-policy-overrides", dest="allow_policy_overrides", action="store_const", const=False,
                    help="refuse calls that carry policy overrides (INVALID_ARGUMENT)")
     p.add_argument("--key-file", help="pseudonymisation key file (else $DEID_KEY or $DEID_KEY_FILE)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
+import hashlib
 import logging
 import os
 import queue
@@ -15,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any, BinaryIO
 
 import grpc
@@ -109,7 +110,33 @@ class _Upload:
 _END = object()
 
 
-def _paced(requests: Iterator[Any], idle_s: float, deadline_ts: float) -> Iterator[Any]:
+class UploadRate:
+    """Slow-upload defence: after ``grace_s``, the average rate since the start must stay
+    at or above ``min_bps``. A client sending one byte every few seconds satisfies an
+    idle timer but not this, so it cannot hold an admission slot for long."""
+
+    def __init__(self, min_bps: int, grace_s: float) -> None:
+        self.min_bps = min_bps
+        self.grace_s = grace_s
+        self.t0 = time.monotonic()
+        self.received = 0
+
+    def due(self) -> float:
+        """Seconds from now by which more data must arrive (inf without a check)."""
+        if self.min_bps <= 0:
+            return float("inf")
+        return self.t0 + self.grace_s + self.received / self.min_bps - time.monotonic()
+
+    def check(self) -> None:
+        if self.due() < 0:
+            raise DeadlineExceeded(
+                f"the upload is slower than the minimum of {self.min_bps} bytes/s: abandoned",
+                reason="upload_too_slow",
+            )
+
+
+def _paced(requests: Iterator[Any], idle_s: float, deadline_ts: float,
+           rate: UploadRate | None = None) -> Iterator[Any]:
     """The request stream, but giving up when a chunk is late or the deadline passes.
 
     gRPC's request iterator blocks without a time-out, so a reader thread pumps it into a
@@ -147,9 +174,14 @@ def _paced(requests: Iterator[Any], idle_s: float, deadline_ts: float) -> Iterat
             wait = min(idle_s, deadline_ts - time.time())
             if wait <= 0:
                 raise DeadlineExceeded("the upload did not finish before the deadline", reason="deadline_exceeded")
+            rate_wait = rate.due() if rate is not None else float("inf")
             try:
-                item = q.get(timeout=wait)
+                item = q.get(timeout=max(0.0, min(wait, rate_wait)))
             except queue.Empty:
+                if rate is not None:
+                    rate.check()
+                if rate_wait < wait:
+                    continue
                 raise DeadlineExceeded(
                     f"no data for {idle_s:.0f} s: upload abandoned", reason="upload_idle_timeout"
                 ) from None
@@ -178,14 +210,80 @@ def _unlink(path: str) -> None:
         pass
 
 
+def caller_of(context: grpc.ServicerContext, *, tokens: bool = True) -> str:
+    """A fingerprint of who is calling: the bearer token or the client certificate.
+
+    Never the credential itself (the fingerprint ends up in a per-caller count and in
+    the case-id derivation). ``tokens``: whether the server checks bearer tokens; when it
+    does not, a token a caller sends proves nothing and is ignored (else anyone could
+    claim a new identity per call to dodge the per-caller cap). "anonymous" when the
+    call carries no checked credential (loopback use without tokens).
+    """
+    for key, value in (context.invocation_metadata() or ()) if tokens else ():
+        if key == "authorization":
+            raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+            return "token:" + hashlib.sha256(raw.partition(b" ")[2].strip()).hexdigest()[:32]
+    try:
+        certs = (context.auth_context() or {}).get("x509_pem_cert") or []
+    except Exception:  # noqa: BLE001 - no auth context on this transport
+        certs = []
+    if certs:
+        return "cert:" + hashlib.sha256(certs[0]).hexdigest()[:32]
+    return "anonymous"
+
+
+class CallerLimit:
+    """At most ``cap`` calls in flight per caller (0: no cap); beyond: ``caller_busy``."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    @contextmanager
+    def hold(self, caller: str) -> Iterator[None]:
+        with self._lock:
+            n = self._counts.get(caller, 0)
+            if self.cap and n >= self.cap:
+                raise CallerBusy(f"this caller already has {n} calls in flight (limit {self.cap}); retry later")
+            self._counts[caller] = n + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._counts[caller] - 1
+                if left:
+                    self._counts[caller] = left
+                else:
+                    del self._counts[caller]
+
+    def in_flight(self, caller: str) -> int:
+        with self._lock:
+            return self._counts.get(caller, 0)
+
+
+class CallerBusy(LimitExceeded):
+    reason = "caller_busy"
+
+
 class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
     """Implements deid.v1.Deid over :class:`server.pool.WorkerPools`."""
 
-    def __init__(self, cfg: ServerConfig, pools: WorkerPools, base_policy: Policy, temp_dir: str) -> None:
+    def __init__(self, cfg: ServerConfig, pools: WorkerPools, base_policy: Policy, temp_dir: str,
+                 key_id: str = "", *, tokens: bool = True) -> None:
         self.cfg = cfg
         self.pools = pools
         self.base_policy = base_policy
         self.temp_dir = temp_dir
+        self.key_id = key_id
+        self.tokens = tokens  # bearer tokens are checked (by the interceptor)
+        # Live copies of the abuse limits (tests tighten them on a running server).
+        self.upload_min_bytes_per_second = cfg.upload_min_bytes_per_second
+        self.upload_rate_grace_seconds = cfg.upload_rate_grace_seconds
+        cap = cfg.max_calls_per_token
+        if cap is None:
+            cap = max(1, (pools.text.capacity + pools.files.capacity) // 2)
+        self.callers = CallerLimit(cap)
 
     # ---- helpers ---------------------------------------------------------------------
     def _check_ready(self) -> None:
@@ -225,7 +323,8 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
                  case: bool) -> tuple[Any, list[Any]]:
         """Read a chunk stream: (first message's metadata, list of (part or None, _Upload))."""
         first_field = "metadata"
-        requests = _paced(requests, self.cfg.upload_idle_seconds, deadline_ts)
+        rate = UploadRate(self.upload_min_bytes_per_second, self.upload_rate_grace_seconds)
+        requests = _paced(requests, self.cfg.upload_idle_seconds, deadline_ts, rate)
         first = next(requests, None)
         if first is None:
             raise InputError("empty request stream", reason="malformed_stream")
@@ -248,6 +347,8 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
                 uploads.append((msg.part, _Upload(self.temp_dir, self.cfg.spool_bytes, stack)))
             if msg.data:
                 total += len(msg.data)
+                rate.received = total
+                rate.check()
                 if total > self.cfg.max_upload_bytes:
                     raise LimitExceeded(
                         f"upload exceeds the limit of {self.cfg.max_upload_bytes} bytes", reason="upload_too_large"
@@ -277,10 +378,12 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
         self._check_ready()
         policy = self._policy(request.policy)
         deadline_ts = self._deadline(context)
-        with self.pools.text.admit() as slot:
-            future = slot.submit(work.scrub_text, request.text, policy, request.case_id, deadline_ts)
-        out = self._wait(future, context, deadline_ts)
-        return pb2.ScrubTextResponse(text=out.text, report=report_to_proto(out.report))
+        caller = caller_of(context, tokens=self.tokens)
+        with self.callers.hold(caller):
+            with self.pools.text.admit() as slot:
+                future = slot.submit(work.scrub_text, request.text, policy, (caller, request.case_id), deadline_ts)
+            out = self._wait(future, context, deadline_ts)
+        return pb2.ScrubTextResponse(text=out.text, report=report_to_proto(out.report, key_id=self.key_id))
 
     @_guard_stream
     def ScrubImage(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:  # noqa: N802
@@ -293,6 +396,8 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
     def _scrub_file(self, requests: Iterator[Any], context: grpc.ServicerContext, kind: str) -> Iterator[Any]:
         self._check_ready()
         with ExitStack() as stack:
+            caller = caller_of(context, tokens=self.tokens)
+            stack.enter_context(self.callers.hold(caller))
             # Admission before the upload: bounds the uploads held at once.
             slot = stack.enter_context(self.pools.files.admit())
             deadline_ts = self._deadline(context)  # covers the upload and the work
@@ -302,21 +407,24 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
             policy = self._policy(meta.policy)
             source = uploads[0][1].source()
             if kind == "image":
-                future = slot.submit(work.scrub_image, source, policy, meta.case_id, meta.output_format, deadline_ts)
+                future = slot.submit(work.scrub_image, source, policy, (caller, meta.case_id), meta.output_format,
+                                     deadline_ts)
             else:
-                future = slot.submit(work.scrub_dicom, source, policy, meta.case_id, deadline_ts)
+                future = slot.submit(work.scrub_dicom, source, policy, (caller, meta.case_id), deadline_ts)
             out = self._wait(future, context, deadline_ts)
             if out.path:
                 stack.callback(_unlink, out.path)
             yield pb2.FileResponse(info=file_info_to_proto(out.info))
             for chunk in self._chunks(out.data, out.path):
                 yield pb2.FileResponse(data=chunk)
-            yield pb2.FileResponse(report=report_to_proto(out.report))
+            yield pb2.FileResponse(report=report_to_proto(out.report, key_id=self.key_id))
 
     @_guard_stream
     def ScrubCase(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:  # noqa: N802
         self._check_ready()
         with ExitStack() as stack:
+            caller = caller_of(context, tokens=self.tokens)
+            stack.enter_context(self.callers.hold(caller))
             slot = stack.enter_context(self.pools.files.admit())
             deadline_ts = self._deadline(context)
             meta, uploads = self._receive(request_iterator, stack, deadline_ts, case=True)
@@ -327,7 +435,7 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
                 raise InputError("part ids must be unique within a case", reason="malformed_stream")
             policy = self._policy(meta.policy)
             parts = [(_PART_KINDS.get(p.kind, ""), up.source()) for p, up in uploads]
-            future = slot.submit(work.scrub_case, parts, policy, meta.case_id, deadline_ts)
+            future = slot.submit(work.scrub_case, parts, policy, (caller, meta.case_id), deadline_ts)
             out = self._wait(future, context, deadline_ts)
             for part in out.parts:
                 if part.path:
@@ -342,7 +450,7 @@ class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
                 yield pb2.CaseResponse(part=header)
                 for chunk in self._chunks(part.data, part.path):
                     yield pb2.CaseResponse(data=chunk)
-            report = report_to_proto(out.report)
+            report = report_to_proto(out.report, key_id=self.key_id)
             for part, sub in zip(out.parts, report.parts, strict=False):
                 sub.part = ids[part.index]
             yield pb2.CaseResponse(report=report)

@@ -12,8 +12,11 @@ Everything here takes and returns picklable values only.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
+import secrets
 import signal
 import tempfile
 import time
@@ -25,6 +28,7 @@ from typing import Any
 
 from deid.core.context import CaseContext
 from deid.core.errors import DeadlineExceeded, InputError, WithheldError
+from deid.core.logconfig import hold_third_party_loggers
 from deid.core.policy import Policy
 from deid.core.report import Report
 
@@ -77,9 +81,7 @@ def init_worker(key: bytes, lane: str, temp_dir: str, spool_bytes: int, log_leve
     # SIGINT goes to the whole process group on Ctrl-C; the parent decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s [worker] %(name)s: %(message)s")
-    # Presidio logs every call at INFO ("Fetching all recognizers"): noise, not signal.
-    logging.getLogger("presidio-analyzer").setLevel(max(logging.WARNING, logging.getLevelName(log_level)))
+    setup_worker_logging(log_level)
     _KEY, _TEMP_DIR, _SPOOL_BYTES = key, temp_dir, spool_bytes
     t0 = time.perf_counter()
     import deid.text
@@ -93,7 +95,14 @@ def init_worker(key: bytes, lane: str, temp_dir: str, spool_bytes: int, log_leve
         else:
             deid.image.warm_up()
     _first_calls(lane)
+    hold_third_party_loggers()  # again: RapidOCR resets its own level when imported
     log.info("worker ready (lane=%s, pid=%d, warm-up %.1f s)", lane, os.getpid(), time.perf_counter() - t0)
+
+
+def setup_worker_logging(log_level: str) -> None:
+    """Worker log lines go to stderr; third-party loggers stay at WARNING (no values)."""
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s [worker] %(name)s: %(message)s")
+    hold_third_party_loggers()
 
 
 def _first_calls(lane: str) -> None:
@@ -155,10 +164,31 @@ def _budget(deadline_ts: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-def _context(case_id: str) -> CaseContext:
+CaseRef = tuple[str, str]  # (caller fingerprint, the case id the client sent)
+
+
+def server_case_id(key: bytes, caller: str, client_case_id: str) -> str:
+    """The case id the library sees: never the client's own string.
+
+    An empty client case id gets a fresh random case (no two calls share a date shift
+    or surrogates by accident). Otherwise the client's id is mixed, under the key, with
+    the caller's identity (token or certificate fingerprint): the same caller sending
+    the same case id continues the same case (consistent shift and surrogates across
+    calls), while another caller, or anyone who learns a published folder name, cannot
+    reproduce that case's shift or surrogates.
+    """
+    if not client_case_id:
+        return "random:" + secrets.token_hex(16)
+    mac = hmac.new(key, b"client-case\x00" + caller.encode() + b"\x00" + client_case_id.encode("utf-8"),
+                   hashlib.sha256)
+    return "client:" + mac.hexdigest()
+
+
+def _context(case: CaseRef) -> CaseContext:
     if _KEY is None:
         raise WithheldError("the worker has no pseudonymisation key", reason="missing_key")
-    return CaseContext(_KEY, case_id=case_id)
+    caller, client_case_id = case
+    return CaseContext(_KEY, case_id=server_case_id(_KEY, caller, client_case_id))
 
 
 def _with_timeout(policy: Policy, deadline_ts: float) -> Policy:
@@ -184,7 +214,7 @@ def _hand_back(data: bytes) -> tuple[bytes | None, str | None]:
     return None, path
 
 
-def scrub_text(text: str, policy: Policy, case_id: str, deadline_ts: float) -> WorkOutput:
+def scrub_text(text: str, policy: Policy, case_id: CaseRef, deadline_ts: float) -> WorkOutput:
     from deid.text import scrub_text as _scrub
 
     with _budget(deadline_ts):
@@ -193,7 +223,7 @@ def scrub_text(text: str, policy: Policy, case_id: str, deadline_ts: float) -> W
 
 
 def scrub_image(
-    source: bytes | str, policy: Policy, case_id: str, output_format: str | None, deadline_ts: float
+    source: bytes | str, policy: Policy, case_id: CaseRef, output_format: str | None, deadline_ts: float
 ) -> WorkOutput:
     from deid.image import scrub_image as _scrub
 
@@ -208,7 +238,7 @@ def scrub_image(
     return WorkOutput(report=result.report, data=data, path=path, info=info)
 
 
-def scrub_dicom(source: bytes | str, policy: Policy, case_id: str, deadline_ts: float) -> WorkOutput:
+def scrub_dicom(source: bytes | str, policy: Policy, case_id: CaseRef, deadline_ts: float) -> WorkOutput:
     from deid.dicom import scrub_dicom as _scrub
 
     with _budget(deadline_ts):
@@ -227,7 +257,7 @@ def scrub_dicom(source: bytes | str, policy: Policy, case_id: str, deadline_ts: 
 
 
 def scrub_case(
-    parts: list[tuple[str, bytes | str]], policy: Policy, case_id: str, deadline_ts: float
+    parts: list[tuple[str, bytes | str]], policy: Policy, case_id: CaseRef, deadline_ts: float
 ) -> WorkOutput:
     """``parts``: (kind, content) where kind is "text", "image", "dicom" or "" (sniff)."""
     from deid.case import CasePart

@@ -9,6 +9,10 @@ appended and fsync'd. A run killed in between leaves outputs without lines: the 
 redone on resume and rewrites the same names (names derive from the key), so nothing is
 duplicated. A line cut by a kill is ignored on read. At the end of a run the manifest is
 compacted (last line per input wins) and replaced atomically.
+
+Private: the manifest and its compaction temp file are created 0600 (``os.open`` with the
+mode, so there is no moment at which others could open them); a manifest left 0644 by an
+older version is tightened to 0600 when a run opens it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any, Literal
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
+PRIVATE_MODE = 0o600  # the manifest names inputs: readable by its owner only
 Status = Literal["scrubbed", "withheld", "skipped"]
 
 
@@ -90,7 +95,10 @@ class ManifestWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = path.open("a+b")
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, PRIVATE_MODE)
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, PRIVATE_MODE)  # written by an older version: make it private
+        self._fh = os.fdopen(fd, "a+b")
         # A previous run killed mid-line leaves no newline: start on a fresh line.
         self._fh.seek(0, os.SEEK_END)
         if self._fh.tell() > 0:
@@ -115,7 +123,9 @@ def compact_manifest(path: Path, order: list[str] | None = None) -> dict[str, En
     entries = read_manifest(path)
     keys = [k for k in (order or []) if k in entries] + sorted(set(entries) - set(order or []))
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
+    tmp.unlink(missing_ok=True)  # left by a run killed while compacting
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
         for k in keys:
             fh.write(entries[k].to_json() + "\n")
         fh.flush()

@@ -30,9 +30,9 @@ from deid.batch.manifest import (
     read_manifest,
 )
 from deid.batch.sink import atomic_write, check_output_name, pack_archive, remove_temp_files
-from deid.batch.sources import CaseSpec, Source, is_archive, open_source
+from deid.batch.sources import CaseSpec, Source, SourceLimits, is_archive, open_source
 from deid.batch.worker import CaseOutcome, CaseTask, process_case, warm_engines
-from deid.core.context import CaseContext
+from deid.core.context import CaseContext, key_id
 from deid.core.errors import InputError, reason_of
 from deid.core.policy import DEFAULT_POLICY, Policy
 
@@ -54,6 +54,7 @@ class BatchOptions:
     server: str | None = None  # scrub through a deid gRPC server (host:port)
     report_path: Path | None = None
     single_case: bool = False  # the whole source is one case (one deny-list, one date shift)
+    source_limits: SourceLimits | None = None  # reading caps (None: SourceLimits() defaults)
 
 
 @dataclass(slots=True)
@@ -75,9 +76,11 @@ class BatchSummary:
     manifest: str | None = None
     output: str | None = None
     report: str | None = None
+    key_id: str | None = None  # public fingerprint of the key: which release key made the outputs
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "key_id": self.key_id,
             "cases": self.cases,
             "inputs": self.inputs,
             "scrubbed": self.scrubbed,
@@ -242,16 +245,10 @@ def _make_executor(opts: BatchOptions) -> Any:
     return _PoolExecutor(opts.workers, policy_data)
 
 
-def _read_case(source: Source, case: CaseSpec) -> tuple[list[tuple[str, bytes]], list[Entry]]:
-    """Read a case's inputs; unreadable ones become withheld entries at once."""
-    inputs: list[tuple[str, bytes]] = []
-    failed: list[Entry] = []
-    for rel in case.inputs:
-        try:
-            inputs.append((rel, source.read(rel)))
-        except Exception as exc:  # noqa: BLE001 - fail closed: this input is withheld
-            reason = reason_of(exc) if not isinstance(exc, OSError) else "unreadable_file"
-            failed.append(Entry(input=rel, output=None, status="withheld", reason=reason))
+def _read_case(source: Source, case: CaseSpec) -> tuple[list[tuple[str, bytes | Path]], list[Entry]]:
+    """Read a case's inputs (bounded: see SourceLimits); unreadable ones are withheld."""
+    inputs, reasons = source.read_case(case)
+    failed = [Entry(input=rel, output=None, status="withheld", reason=why) for rel, why in reasons.items()]
     return inputs, failed
 
 
@@ -274,8 +271,8 @@ def run_batch(
     to_archive = is_archive(dst)
     out_root = dst.with_name(dst.name + ".partial") if to_archive else dst
     manifest_path = out_root / MANIFEST_NAME
-    summary = BatchSummary(dry_run=opts.dry_run)
-    source = open_source(src, max_bytes=opts.policy.dicom.max_file_bytes)
+    summary = BatchSummary(dry_run=opts.dry_run, key_id=None if opts.dry_run else key_id(opts.key))
+    source = open_source(src, max_bytes=opts.policy.dicom.max_file_bytes, limits=opts.source_limits)
     try:
         if opts.single_case and len(source.cases) > 1:
             from deid.batch.sources import CaseSpec as _Spec
@@ -335,6 +332,8 @@ def run_batch(
                     if case is None:
                         return
                     inputs, failed = _read_case(source, case)
+                    if opts.dask:  # remote workers share no file system with us
+                        inputs = [(r, d.read_bytes() if isinstance(d, Path) else d) for r, d in inputs]
                     task = CaseTask(case.key, dirs[case.key], inputs, review=opts.review and not opts.server,
                                     server=opts.server)
                     pending[executor.submit(process_case, task, policy_data, opts.key)] = (case, failed)
@@ -347,6 +346,7 @@ def run_batch(
                 done, _ = executor.wait_any(set(pending))
                 for fut in done:
                     case, failed = pending.pop(fut)
+                    source.release(case.key)  # its spooled members
                     try:
                         outcome: CaseOutcome = fut.result()
                     except Exception as exc:  # noqa: BLE001 - the case is withheld, the run goes on
@@ -429,12 +429,7 @@ def _clear_previous_run(out_root: Path, manifest_path: Path) -> None:
 
 
 def _sniff(source: Source, rel: str) -> str:
-    from deid.case.parts import sniff_kind
-
-    try:
-        return sniff_kind(source.read(rel))
-    except Exception:  # noqa: BLE001 - a dry run only counts
-        return "unreadable"
+    return source.sniff(rel)
 
 
 def _count(summary: BatchSummary, e: Entry, *, resumed: bool = False) -> None:

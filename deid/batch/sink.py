@@ -1,15 +1,25 @@
-"""Writing outputs: atomic (temp file in the same folder, fsync, rename), never partial."""
+"""Writing outputs: atomic (temp file in the same folder, fsync, rename), never partial.
+
+Every file is created 0600 (``mkstemp`` opens with that mode): outputs, the review
+report and packed archives are for the operator until they choose to publish them.
+Packing never follows a link: a symlink placed in the partial output folder (by anyone
+who can write there) is skipped, and each file is opened with ``O_NOFOLLOW``.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import stat
 import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
 
 from deid.core.errors import InputError
+
+log = logging.getLogger(__name__)
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 TMP_PREFIX = ".deid-tmp-"
@@ -47,28 +57,75 @@ def remove_temp_files(root: Path) -> int:
     return n
 
 
+def _regular_files(folder: Path, exclude: set[str]) -> list[str]:
+    """Relative paths of the regular files below ``folder``; links are never followed."""
+    out: list[str] = []
+    skipped = 0
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, d)):
+                dirnames.remove(d)
+                skipped += 1
+        for name in filenames:
+            p = os.path.join(dirpath, name)
+            rel = Path(p).relative_to(folder).as_posix()
+            if rel in exclude:
+                continue
+            if stat.S_ISREG(os.lstat(p).st_mode):
+                out.append(rel)
+            else:
+                skipped += 1
+    if skipped:
+        log.warning("packing skipped %d links or special files found in the output folder", skipped)
+    return sorted(out)
+
+
+def _open_regular(folder: Path, rel: str) -> int | None:
+    from deid.batch.sources import open_nofollow
+
+    try:
+        return open_nofollow(folder, rel)
+    except (InputError, OSError):
+        log.warning("packing skipped a file that turned into a link or vanished")
+        return None
+
+
 def pack_archive(folder: Path, archive: Path, *, exclude: set[str]) -> None:
-    """Pack ``folder`` into ``archive`` (.zip / .tar / .tar.gz) atomically."""
+    """Pack ``folder`` into ``archive`` (.zip / .tar / .tar.gz) atomically, links skipped."""
     archive.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=archive.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=archive.parent)  # 0600
     os.close(fd)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).as_posix() not in exclude)
+    files = _regular_files(folder, exclude)
     try:
         low = archive.name.lower()
         if low.endswith(".zip"):
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for p in files:
-                    zf.write(p, p.relative_to(folder).as_posix())
+                for rel in files:
+                    ffd = _open_regular(folder, rel)
+                    if ffd is None:
+                        continue
+                    with os.fdopen(ffd, "rb") as src:
+                        info = zipfile.ZipInfo(rel, date_time=(1980, 1, 1, 0, 0, 0))
+                        info.compress_type = zipfile.ZIP_DEFLATED
+                        info.external_attr = (stat.S_IFREG | 0o600) << 16
+                        with zf.open(info, "w", force_zip64=True) as dst:
+                            while block := src.read(1024 * 1024):
+                                dst.write(block)
         else:
             gz = low.endswith((".tar.gz", ".tgz"))
             with (tarfile.open(tmp, "w:gz") if gz else tarfile.open(tmp, "w")) as tf:
-                for p in files:
-                    info = tf.gettarinfo(str(p), p.relative_to(folder).as_posix())
-                    info.uid = info.gid = 0
-                    info.uname = info.gname = ""
-                    info.mtime = 0
-                    with p.open("rb") as fh:
-                        tf.addfile(info, fh)
+                for rel in files:
+                    ffd = _open_regular(folder, rel)
+                    if ffd is None:
+                        continue
+                    with os.fdopen(ffd, "rb") as src:
+                        tinfo = tarfile.TarInfo(rel)
+                        tinfo.size = os.fstat(ffd).st_size
+                        tinfo.mode = 0o600
+                        tinfo.uid = tinfo.gid = 0
+                        tinfo.uname = tinfo.gname = ""
+                        tinfo.mtime = 0
+                        tf.addfile(tinfo, src)
         os.replace(tmp, archive)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

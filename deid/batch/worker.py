@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from deid.batch.manifest import Entry
@@ -60,6 +61,9 @@ def warm_engines(policy_data: dict[str, Any] | None = None, kinds: Any = None) -
             warm()
         except Exception as exc:  # noqa: BLE001 - a missing engine withholds parts later
             log.warning("could not warm %s (%s); its parts will be withheld", module, reason_of(exc))
+    from deid.core.logconfig import hold_third_party_loggers
+
+    hold_third_party_loggers()  # after the imports: RapidOCR resets its level on import
 
 
 _ALARMS = [0]  # alarms delivered in this process (the handler counts before raising)
@@ -97,7 +101,7 @@ def case_budget(seconds: float) -> Iterator[None]:
 class CaseTask:
     case_key: str  # relative path of the case in the source (operator record)
     case_dir: str  # output folder name (keyed pseudonym)
-    inputs: list[tuple[str, bytes]]  # (relative path, content)
+    inputs: list[tuple[str, bytes | Path]]  # (relative path, content or a spooled private file)
     review: bool = False
     server: str | None = None  # scrub through a deid gRPC server at this address
 
@@ -124,7 +128,20 @@ def _client(address: str) -> Any:
     )
 
 
-def _remote_case(task: CaseTask, policy_data: dict[str, Any]) -> CaseOutcome:
+def remote_case_id(key: bytes, case_dir: str) -> str:
+    """The case id sent to a server: keyed, so not the published folder name.
+
+    The folder name is public; a case id derived from it alone would let anyone who can
+    call the same server replay it. Stable under the key, so a resumed case keeps its
+    date shift and surrogates.
+    """
+    import hashlib
+    import hmac
+
+    return hmac.new(key, b"remote-case\x00" + case_dir.encode(), hashlib.sha256).hexdigest()
+
+
+def _remote_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> CaseOutcome:
     """The same case through the gRPC service (the server holds the key and engines)."""
     from deid.client import CaseInput
     from deid.core.report import Report
@@ -133,7 +150,7 @@ def _remote_case(task: CaseTask, policy_data: dict[str, Any]) -> CaseOutcome:
     parts = [CaseInput(data, id=f"part:{i}") for i, (_rel, data) in enumerate(task.inputs)]
     failure = "missing_part"
     try:
-        result = _client(task.server).scrub_case(parts, policy_data, case_id=task.case_dir)  # type: ignore[arg-type]
+        result = _client(task.server).scrub_case(parts, policy_data, case_id=remote_case_id(key, task.case_dir))  # type: ignore[arg-type]
         remote = {p.id: p for p in result.parts}
         report = result.report.to_dict()
     except Exception as exc:  # noqa: BLE001 - the whole case is withheld with the reason
@@ -154,6 +171,14 @@ def _remote_case(task: CaseTask, policy_data: dict[str, Any]) -> CaseOutcome:
     return CaseOutcome(task.case_key, task.case_dir, entries, files, report, None, time.perf_counter() - t0)
 
 
+def _kind_of(data: bytes | Path, sniff: Any) -> str:
+    """The part kind of in-memory bytes, or of a spooled file by its first 64 KiB."""
+    if isinstance(data, Path):
+        with open(data, "rb") as fh:
+            return str(sniff(fh.read(65536)))
+    return str(sniff(data))
+
+
 def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> CaseOutcome:
     """Scrub one case; never raises for a bad input (its parts are withheld)."""
     from deid.case import CasePart, scrub_case
@@ -161,11 +186,11 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
     from deid.core.policy import Policy
 
     if task.server:
-        return _remote_case(task, policy_data)
+        return _remote_case(task, policy_data, key)
     from deid.case.parts import sniff_kind
 
     # Engines the case's text and photo parts need load before its time budget starts.
-    warm_engines(policy_data, {sniff_kind(data) for _rel, data in task.inputs})
+    warm_engines(policy_data, {_kind_of(data, sniff_kind) for _rel, data in task.inputs})
     t0 = time.perf_counter()
     policy = Policy.from_dict(policy_data)
     context = CaseContext(key, case_id=task.case_dir)
@@ -201,7 +226,8 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
         if review is not None:
             from deid.batch.review import part_review
 
-            review.append(part_review(part, task.inputs[part.index][1], policy))
+            raw = task.inputs[part.index][1]
+            review.append(part_review(part, raw.read_bytes() if isinstance(raw, Path) else raw, policy))
     return CaseOutcome(
         case_key=task.case_key,
         case_dir=task.case_dir,

@@ -17,10 +17,8 @@ def resolve_key(key_file: str | None, ephemeral: bool) -> tuple[bytes, bool]:
     a random key only when ``--ephemeral-key`` was given. Otherwise refuse."""
     if key_file:
         return load_key_file(key_file), False
-    key = load_key_from_env()
+    key = load_key_from_env()  # decoded and checked (>= 32 bytes, no passphrase)
     if key is not None:
-        if len(key) < 16:
-            raise InputError(f"the key in ${KEY_ENV_VAR} is shorter than 16 bytes", reason="weak_key")
         return key, False
     if ephemeral:
         log.warning("using an ephemeral key: pseudonyms and UIDs will differ on every run")

@@ -112,6 +112,9 @@ def _load_policy(path: str | None):  # type: ignore[no-untyped-def]
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.INFO if verbose else (logging.ERROR if quiet else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from deid.core.logconfig import hold_third_party_loggers
+
+    hold_third_party_loggers()
 
 
 def cmd_scrub(args: argparse.Namespace) -> int:
@@ -211,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     except DeidError as exc:
         # Our messages never quote input content; configuration errors are usage errors.
         print(f"deid: {exc.message} [{exc.reason}]", file=sys.stderr)
-        usage = exc.reason in {"missing_key", "weak_key", "bad_policy", "missing_source", "bad_archive", "dst_inside_src"}
+        usage = exc.reason in {"missing_key", "weak_key", "passphrase_key", "bad_policy", "missing_source", "bad_archive", "dst_inside_src"}
         return EXIT_USAGE if usage else EXIT_ERROR
     except KeyboardInterrupt:
         print("deid: interrupted; run again with --resume to continue", file=sys.stderr)

@@ -17,6 +17,7 @@ Example (``policy.yaml``)::
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
@@ -137,7 +138,7 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Policy:
-        return _build(cls, data or {}, "policy")
+        return _check_ranges(_build(cls, data or {}, "policy"))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Policy:
@@ -153,13 +154,42 @@ class Policy:
         """A copy with ``overrides`` (same shape as the YAML) applied on top."""
         if not overrides:
             return self
-        return _build(type(self), _deep_merge(self.to_dict(), overrides), "policy")
+        return _check_ranges(_build(type(self), _deep_merge(self.to_dict(), overrides), "policy"))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 T = TypeVar("T")
+
+# (section, field, lowest, highest): a value outside is a configuration error, not a
+# setting (a threshold above 1 would let every detection through).
+_RANGES: tuple[tuple[str, str, float, float], ...] = (
+    ("text", "score_threshold", 0.0, 1.0),
+    ("text", "max_chars", 1, math.inf),
+    ("text", "chunk_chars", 1, math.inf),
+    ("dicom", "max_file_bytes", 1, math.inf),
+    ("image", "face_threshold", 0.0, 1.0),
+    ("image", "ocr_min_score", 0.0, 1.0),
+    ("image", "face_margin", 0.0, 10.0),
+    ("image", "max_pixels", 1, math.inf),
+    ("image", "max_frames", 1, math.inf),
+    ("image", "jpeg_quality", 1, 100),
+    ("image", "verify_rounds", 0, 100),
+    ("image", "min_text_px", 1, math.inf),
+    ("image", "face_min_px", 1, math.inf),
+    ("image", "engine_threads", 1, 1024),
+    ("image", "sampled_frames", 1, math.inf),
+    ("limits", "timeout_s", 0.0, math.inf),
+)
+
+
+def _check_ranges(policy: Policy) -> Policy:
+    for section, name, lo, hi in _RANGES:
+        value = getattr(getattr(policy, section), name)
+        if not lo <= value <= hi:
+            raise InputError(f"policy.{section}.{name} is out of range", reason="bad_policy")
+    return policy
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -198,15 +228,25 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if origin is tuple:
         if isinstance(value, str) or not isinstance(value, list | tuple):
             raise InputError(f"{where} must be a list", reason="bad_policy")
-        return tuple(str(v) for v in value)
+        # Strict: a list of words holds strings (YAML turns `on`, `1`, `2021-03-04` into
+        # other types; silently stringifying them would hide a typo in a security setting).
+        if not all(isinstance(v, str) for v in value):
+            raise InputError(f"{where} must be a list of strings", reason="bad_policy")
+        return tuple(value)
     if tp is bool:
         if not isinstance(value, bool):
             raise InputError(f"{where} must be true or false", reason="bad_policy")
         return value
-    if tp in (int, float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"{where} must be a number", reason="bad_policy")
-        return tp(value)
+    if tp is int:
+        # Strict: 3.7 is not silently truncated to 3, "3" is not a number.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(f"{where} must be an integer", reason="bad_policy")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            # NaN would make every score comparison false: nothing would count as PHI.
+            raise InputError(f"{where} must be a finite number", reason="bad_policy")
+        return float(value)
     if tp is str:
         if not isinstance(value, str):
             raise InputError(f"{where} must be a string", reason="bad_policy")

@@ -74,6 +74,7 @@ class Report:
     residual_risk: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     parts: list[Report] = field(default_factory=list)  # sub-reports of a case
+    key_id: str | None = None  # public fingerprint of the key used (deid.core.context.key_id)
 
     @property
     def withheld(self) -> bool:
@@ -106,4 +107,5 @@ class Report:
             "residual_risk": list(self.residual_risk),
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "parts": [p.to_dict() for p in self.parts],
+            **({"key_id": self.key_id} if self.key_id else {}),
         }

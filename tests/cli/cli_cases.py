@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-KEY = "test-key-0123456789abcdef-not-secret"
+# Hex key material (a passphrase is refused): 32 bytes, fixed for the tests, not secret.
+KEY = "9b04ab39577a5a08bcfb39920b34d35fffd55ba3ab9ffa55cadcb5900a39a831"
 
 # Planted PHI: none of these may appear in logs, manifest reasons, output names or reports.
 PLANTED = {

@@ -37,7 +37,8 @@ def test_a_key_cannot_be_given_on_the_command_line(tmp_path: Path, no_key_env: N
 def test_key_file_and_ephemeral_key(tmp_path: Path, no_key_env: None, capsys):
     src = make_text_cases(tmp_path / "src", 1)
     keyf = tmp_path / "key"
-    keyf.write_text("k" * 32)
+    keyf.write_bytes(bytes.fromhex("6d1f" * 16))  # raw binary key material
+    keyf.chmod(0o600)
     rc, s = _run(capsys, str(src), str(tmp_path / "o1"), "--key-file", str(keyf))
     assert rc == EXIT_OK and s["scrubbed"] == 2
     rc, s = _run(capsys, str(src), str(tmp_path / "o2"), "--ephemeral-key")

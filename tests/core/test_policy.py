@@ -28,3 +28,25 @@ def test_yaml_round_trip_and_unknown_keys(tmp_path):
 def test_merged_overrides():
     p = Policy().merged({"image": {"ocr_engine": "tesseract"}})
     assert p.image.ocr_engine == "tesseract" and p.text == Policy().text
+
+
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        "text:\n  verify: \"false\"\n",  # a string where a boolean is expected
+        "text:\n  score_threshold: .nan\n",  # NaN: every score comparison would be false
+        "text:\n  score_threshold: 1.5\n",  # out of range: nothing would count as PHI
+        "text:\n  max_chars: 3.7\n",  # not silently truncated to 3
+        "text:\n  max_chars: \"1000\"\n",
+        "text:\n  keep_kinds: [PERSON, 1]\n",  # not silently stringified
+        "text:\n  keep_kinds: PERSON\n",
+        "image:\n  jpeg_quality: 0\n",
+        "limits:\n  timeout_s: -1\n",
+    ],
+)
+def test_policy_yaml_types_are_strict(tmp_path, yaml_text):
+    f = tmp_path / "p.yaml"
+    f.write_text(yaml_text)
+    with pytest.raises(InputError) as err:
+        Policy.from_yaml(f)
+    assert err.value.reason == "bad_policy"

@@ -53,6 +53,10 @@ def server(server_logs: _Collect, tmp_path_factory: pytest.TempPathFactory) -> I
         upload_idle_seconds=3,
         temp_dir=str(tmp_path_factory.mktemp("server-tmp")),
         log_level="DEBUG",
+        # Tests below send stricter overrides and exercise one token's calls filling a
+        # lane; the defaults (overrides off, a per-token cap) have their own tests.
+        allow_policy_overrides=True,
+        max_calls_per_token=0,
     )
     srv = DeidServer(cfg, key=KEY, tokens=[TOKEN.encode()])
     srv.start()

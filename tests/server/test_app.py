@@ -287,7 +287,8 @@ def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
     port, health_port = free_port(), free_port()
     address = f"127.0.0.1:{port}"
     key_file = tmp_path / "key"
-    key_file.write_bytes(b"k" * 32)
+    key_file.write_bytes(os.urandom(32))
+    key_file.chmod(0o600)
     log_path = tmp_path / "server.log"
     env = env_without_keys()
     env["DEID_SERVER_TOKENS"] = TOKEN
@@ -361,7 +362,7 @@ def test_main_refuses_without_key(monkeypatch):
 def test_main_refuses_insecure_non_loopback(monkeypatch):
     from server.__main__ import main
 
-    monkeypatch.setenv("DEID_KEY", "k" * 32)
+    monkeypatch.setenv("DEID_KEY", "ab12cd34" * 8)
     assert main(["--address", f"0.0.0.0:{free_port()}"]) == 2
 
 

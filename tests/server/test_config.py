@@ -52,3 +52,29 @@ def test_refused_configurations(kwargs):
 def test_insecure_non_loopback_allowed_only_by_flag():
     ServerConfig(address="0.0.0.0:50051", allow_insecure=True).validate()
     ServerConfig(address="0.0.0.0:50051", tls_cert_file="c", tls_key_file="k").validate()
+
+
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        'address: "0.0.0.0:50051"\nallow_insecure: "false"\n',  # the probe: a string, not a bool
+        "allow_insecure: 1\n",
+        'file_workers: "3"\n',
+        "file_workers: 2.5\n",
+        "max_call_seconds: .nan\n",
+        'allow_policy_overrides: "no"\n',
+        "token_file: [a, b]\n",
+    ],
+)
+def test_yaml_types_are_strict(tmp_path, yaml_text):
+    cfg_file = tmp_path / "server.yaml"
+    cfg_file.write_text(yaml_text)
+    with pytest.raises(InputError) as err:
+        load_config(["--config", str(cfg_file)])
+    assert err.value.reason == "bad_config"
+
+
+def test_policy_overrides_are_off_by_default():
+    assert ServerConfig().allow_policy_overrides is False
+    assert load_config([]).allow_policy_overrides is False
+    assert load_config(["--allow-policy-overrides"]).allow_policy_overrides is True

@@ -77,10 +77,11 @@ def test_text_over_limit_is_resource_exhausted(client):
 
 
 def test_client_cannot_raise_server_limits(client):
-    # Raising max_chars above the server's ceiling is clamped, not honoured: the call
-    # still works (the text is under the server's own limit).
-    result = client.scrub_text("Seen today.", {"text": {"max_chars": 10**12}})
-    assert result.report.outcome == "scrubbed"
+    # Raising max_chars above the server's ceiling is refused: overrides may only make
+    # scrubbing stricter (lower limits), never looser.
+    with pytest.raises(InputError) as err:
+        client.scrub_text("Seen today.", {"text": {"max_chars": 10**12}})
+    assert err.value.reason == "override_not_stricter"
 
 
 @pytest.mark.skipif(not module_available("deid.image"), reason="deid.image not built yet")
