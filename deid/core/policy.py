@@ -69,8 +69,8 @@ class DicomPolicy:
     clean_descriptors: bool = True
     clean_structured_content: bool = True
     clean_graphics: bool = True
-    # Pixel data: "auto" cleans modalities that carry burned-in annotation (US, SC, XA,
-    # CR, DX, ...) and any file with BurnedInAnnotation = YES; "always"/"never" force it.
+    # Pixel data: "auto" (= "always") searches every image and frame of every modality for
+    # burned-in text, whatever BurnedInAnnotation says; "never" is an explicit opt-out.
     clean_pixels: PixelPolicy = "auto"
     # Largest file accepted, in bytes.
     max_file_bytes: int = 2_000_000_000

@@ -23,7 +23,10 @@ def _read(data):
 
 def test_decision_follows_policy():
     ds = _read(build("CT"))
-    assert not pixels_need_cleaning(ds, Policy())
+    assert pixels_need_cleaning(ds, Policy())  # every modality: CT scouts carry names too
+    ds.BurnedInAnnotation = "NO"
+    assert pixels_need_cleaning(ds, Policy())  # the flag cannot narrow the search
+    assert not pixels_need_cleaning(ds, Policy.from_dict({"dicom": {"clean_pixels": "never"}}))
     assert pixels_need_cleaning(ds, Policy.from_dict({"dicom": {"clean_pixels": "always"}}))
     ds.BurnedInAnnotation = "YES"
     assert pixels_need_cleaning(ds, Policy())
