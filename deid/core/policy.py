@@ -27,7 +27,7 @@ from deid.core.errors import InputError
 
 TextOperator = Literal["tag", "surrogate", "redact"]
 DateOperator = Literal["shift", "tag", "redact"]
-PixelTextMode = Literal["phi", "all"]
+PixelTextMode = Literal["phi", "all", "annotation"]
 FaceOperator = Literal["pixelate", "blur", "fill"]
 PixelPolicy = Literal["auto", "always", "never"]
 
@@ -84,9 +84,11 @@ class ImagePolicy:
     # of deny-listed names; Tesseract 0.718 / 0.618 (it misses rotated labels and text on
     # grey bars), presidio-image-redactor 0.427 / 0.206 in the same run.
     ocr_engine: str = "rapidocr"
-    # "phi": redact only text judged PHI (photos); "all": redact every text box.
-    photo_text: PixelTextMode = "phi"
-    dicom_text: PixelTextMode = "all"
+    # "annotation": keep a text box only when every token is safe annotation (anatomy,
+    # views, measurements: deid/image/data/annotation_vocabulary.yaml), fill the rest;
+    # "phi": fill only text judged PHI; "all": fill every text box.
+    photo_text: PixelTextMode = "annotation"
+    dicom_text: PixelTextMode = "annotation"
     # Modalities whose pixel data carries burned-in annotation by convention.
     burned_in_modalities: tuple[str, ...] = ("US", "SC", "XA", "CR", "DX", "RF", "ES", "OT", "IVUS", "OP", "XC", "GM", "SM")
     faces: bool = True

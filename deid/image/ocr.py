@@ -68,6 +68,9 @@ class OcrOptions:
 
     scale: float = 1.0  # detector input scale (recognition reads the full-size image)
     recognize: bool = True
+    # Contrast-normalise the detector input (CLAHE on lightness): grey text on speckle,
+    # light on light. Recognition still reads the original pixels.
+    normalize: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -107,6 +110,21 @@ def get_ocr_engine(name: str, threads: int = 1) -> OcrEngine:
         raise EngineUnavailable(f"OCR engine {name!r} cannot start ({type(exc).__name__})") from None
     log.info("OCR engine %s ready (threads=%d)", name, threads)
     return engine
+
+
+def normalize_contrast(image: np.ndarray) -> np.ndarray:
+    """CLAHE on the lightness of a BGR/RGB uint8 image (channel order kept).
+
+    Local histogram equalisation lifts text that differs from its surroundings by a few
+    grey levels (annotation on ultrasound speckle, pale labels) to the contrast the
+    detector was trained on; uniform areas stay flat (clip limit 3).
+    """
+    import cv2
+
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB)
+    clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
+    lab[:, :, 0] = clahe.apply(np.ascontiguousarray(lab[:, :, 0]))
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
 
 
 def _resize(image: np.ndarray, scale: float) -> np.ndarray:
@@ -176,8 +194,9 @@ class RapidOcrEngine(OcrEngine):
         sx = bgr.shape[1] / small.shape[1]
         if min(small.shape[:2]) < 8:
             return []
+        det_in = normalize_contrast(small) if opts.normalize else small
         with self._lock:
-            det = self._det(small)
+            det = self._det(det_in)
             if det.boxes is None or len(det.boxes) == 0:
                 return []
             quads = np.asarray(det.boxes, dtype=np.float32).copy()
