@@ -279,10 +279,10 @@ class Hard:
         h, w = rng.choice([(900, 1200), (1080, 1440)])
         canvas = self.np.normal(rng.randint(80, 190), 20, (h, w, 3)).clip(0, 255).astype(np.uint8)
         s = Sample("faces", canvas, False, self.name())
-        cam = data.camera()  # cameraman: face about x 220-300, y 60-150 at 512 px
+        cam = data.camera()  # cameraman: face at x 197-259, y 116-189 of the 512 px image
         ast = data.astronaut()
         sources = [
-            (np.repeat(cam[30:190, 170:340, None], 3, axis=2), (50, 30, 80, 90)),
+            (np.repeat(cam[30:190, 170:340, None], 3, axis=2), (27, 86, 62, 73)),
             (ast[0:260, 110:340], (65, 55, 100, 130)),
         ]
         x, y = 40, 40
@@ -293,13 +293,18 @@ class Hard:
             head = cv2.resize(src, (max(1, int(src.shape[1] * k)), max(1, int(src.shape[0] * k))), interpolation=cv2.INTER_AREA)
             if rng.random() < 0.4:
                 head = np.repeat(cv2.cvtColor(head, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
-            angle = rng.choice([0, 0, 15, -20, 25])
+            angle = rng.choice([0, 0, 15, -20, 30, -35, 45])
             if angle:
                 m = cv2.getRotationMatrix2D((head.shape[1] / 2, head.shape[0] / 2), angle, 1.0)
                 head = cv2.warpAffine(head, m, (head.shape[1], head.shape[0]), borderMode=cv2.BORDER_REFLECT)
             fb = [int(fx * k), int(fy * k), int(fw * k), int(fh * k)]
-            if rng.random() < 0.25:  # occluded: lower third of the face covered
+            occ = rng.random()
+            if occ < 0.2:  # occluded: lower third of the face covered (a mask)
                 head[fb[1] + 2 * fb[3] // 3 : fb[1] + fb[3], fb[0] : fb[0] + fb[2]] = rng.randint(30, 220)
+            elif occ < 0.35:  # occluded: one side of the face covered (a hand, a drape)
+                head[fb[1] : fb[1] + fb[3], fb[0] : fb[0] + fb[2] // 3] = rng.randint(30, 220)
+            elif occ < 0.5:  # dim, low contrast
+                head = (head.astype(np.float32) * 0.45 + 60).astype(np.uint8)
             hh, hw = head.shape[:2]
             if x + hw > w - 30:
                 x, y = 40, y + 3 * max(sizes) + 40

@@ -83,6 +83,9 @@ def to_rgb8(view: np.ndarray) -> np.ndarray:
 # quads hug the x-height band of a line; ascenders, descenders, accents and anti-aliased
 # edges reach about a quarter of the height beyond it.
 TEXT_PAD = 0.3
+# Safe annotation is short ("LT KIDNEY TRANSVERSE", "Gain 54 FR 28Hz"): in "annotation"
+# mode a box longer than this many text heights is filled unread.
+ANNOTATION_MAX_ASPECT = 24.0
 
 
 def readable(b: TextBox, policy: Policy) -> bool:
@@ -180,7 +183,9 @@ def find_text(
 ) -> tuple[list[TextRegion], list[TextBox], str | None]:
     """Text regions to fill in an RGB uint8 view; also every box read and a scale note."""
     engine = engine or ocr_engine(policy)
-    boxes, note = detect_text_boxes(view, policy, engine, recognize=(mode != "all"))
+    boxes, note = detect_text_boxes(
+        view, policy, engine, recognize=(mode != "all"), read_max_aspect=ANNOTATION_MAX_ASPECT if mode == "annotation" else 0.0
+    )
     regions = [
         TextRegion(expand_polygon(boxes[i].polygon, TEXT_PAD), kind, score, engine.name, source, frame)
         for i, kind, score, source in judge_text(boxes, mode, policy, context, view.shape)
@@ -245,7 +250,7 @@ def _merge_rects(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int,
 
 
 def detect_text_boxes(
-    view: np.ndarray, policy: Policy, engine: OcrEngine, *, recognize: bool
+    view: np.ndarray, policy: Policy, engine: OcrEngine, *, recognize: bool, read_max_aspect: float = 0.0
 ) -> tuple[list[TextBox], str | None]:
     """Every text box in ``view``, sized per ``ocr_options``; large images go in tiles.
 
@@ -261,7 +266,7 @@ def detect_text_boxes(
         rects = _merge_rects(text_candidates(view, want))
         area = sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects)
         if area <= _TILE_MAX_FRACTION * h * w and area * want * want <= policy.image.ocr_max_pixels:
-            opts = OcrOptions(scale=want, recognize=recognize)
+            opts = OcrOptions(scale=want, recognize=recognize, read_max_aspect=read_max_aspect)
             boxes: list[TextBox] = []
             for x0, y0, x1, y1 in rects:
                 crop = np.ascontiguousarray(view[y0:y1, x0:x1])
@@ -271,6 +276,7 @@ def detect_text_boxes(
             log.debug("text detector on %d tiles (%.0f%% of the image)", len(rects), 100.0 * area / (h * w))
             return boxes, None
     opts, note = ocr_options(view.shape, policy, recognize=recognize)
+    opts = OcrOptions(scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect)
     return engine.detect(view, opts), note
 
 
@@ -288,15 +294,27 @@ def _rings(polys: list[np.ndarray], shape: tuple[int, ...]) -> list[tuple[int, i
         m = max(4.0, 0.8 * th)
         x0, y0 = p.min(axis=0)
         x1, y1 = p.max(axis=0)
-        r = [max(0.0, x0 - m), max(0.0, y0 - m), min(float(w), x1 + m), min(float(h), y1 + m), th]
-        for o in rings:
-            same_line = abs(o[4] - th) < 0.3 * max(o[4], th) and abs((o[1] + o[3]) - (r[1] + r[3])) < 0.5 * th
-            if same_line and r[0] <= o[2] and o[0] <= r[2] and r[1] <= o[3] and o[1] <= r[3]:
-                o[:4] = [min(o[0], r[0]), min(o[1], r[1]), max(o[2], r[2]), max(o[3], r[3])]
-                o[4] = min(o[4], th)
-                break
-        else:
-            rings.append(r)
+        rings.append([max(0.0, x0 - m), max(0.0, y0 - m), min(float(w), x1 + m), min(float(h), y1 + m), th, 0.0])
+    for r in rings:
+        r[5] = (r[2] - r[0]) * (r[3] - r[1])
+    # Merge overlapping rings when the merged crop is not much larger than the two (lines
+    # of a page become one crop: one detector call instead of one per line).
+    merged = True
+    while merged:
+        merged = False
+        out: list[list[float]] = []
+        for r in rings:
+            for o in out:
+                if r[0] <= o[2] and o[0] <= r[2] and r[1] <= o[3] and o[1] <= r[3]:
+                    box = [min(o[0], r[0]), min(o[1], r[1]), max(o[2], r[2]), max(o[3], r[3])]
+                    area = (box[2] - box[0]) * (box[3] - box[1])
+                    if area <= 1.3 * (o[5] + r[5]) and max(o[4], r[4]) <= 2 * min(o[4], r[4]):
+                        o[:] = [*box, min(o[4], r[4]), o[5] + r[5]]
+                        merged = True
+                        break
+            else:
+                out.append(r)
+        rings = out
     return [(int(r[0]), int(r[1]), int(math.ceil(r[2])), int(math.ceil(r[3])), r[4]) for r in rings]
 
 
@@ -326,7 +344,7 @@ def verify_text(
     fill's edge detector-sized (small text upscaled up to 3x). Residual:
     * any detector box touching a fill that is a fragment (shorter than the text under
       the fill), read or not: tops and bottoms of letters count;
-    * any box touching a fill in "all"/"annotation" mode, or readable in "phi" mode;
+    * in "phi" mode, any readable box touching a fill;
     * any other box the mode would fill (text the first pass missed or a fill revealed).
     Only rings are re-read: the detector is convolutional with a bounded receptive field,
     so pixels far from any change give the same boxes as in the first pass.
@@ -345,15 +363,24 @@ def verify_text(
             continue
         scale = min(_VERIFY_MAX_UP, max(0.5, _FRAGMENT_PX / (0.2 * text_h)))
         scale = min(scale, math.sqrt(_VERIFY_RING_PIXELS / float(crop.shape[0] * crop.shape[1])))
-        boxes = engine.detect(crop, OcrOptions(scale=scale, recognize=True))
+        read_max = ANNOTATION_MAX_ASPECT if mode == "annotation" else 0.0
+        boxes = engine.detect(crop, OcrOptions(scale=scale, recognize=True, read_max_aspect=read_max))
         for b in boxes:
             b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
         shape = redacted_view.shape
         must = {i for i, *_ in judge_text(boxes, mode, policy, context, shape)} if boxes else set()
         for i, b in enumerate(boxes):
-            touches = bool((polygons_mask(shape[:2], [b.polygon]) & near).any())
+            bmask = polygons_mask(shape[:2], [b.polygon])
+            touches = bool((bmask & near).any())
+            # A box mostly over the fill that reads nothing is the detector on the fill's
+            # own edges (black blocks between lines), not text left behind.
+            on_fill = float((bmask & fill_mask).sum()) >= 0.5 * max(1, int(bmask.sum()))
+            if on_fill and not readable(b, policy):
+                continue
             fragment = touches and b.height < _FRAGMENT_HEIGHT * text_h
-            line = touches and texty(b, policy, shape) and (mode != "phi" or readable(b, policy))
+            # Kept annotation next to a fill stays (it was read whole); in "phi" mode any
+            # readable line touching a fill goes (it may be the rest of a PHI line).
+            line = touches and mode == "phi" and readable(b, policy)
             if i in must or fragment or line:
                 residual.append(b)
     return residual
