@@ -110,6 +110,9 @@ class ImagePolicy:
     # cover a small part are run in tiles at the full scale instead (deid.image.pipeline).
     ocr_max_pixels: int = 2_500_000
     min_text_px: int = 10
+    # A second text-detector pass on a contrast-normalised (CLAHE) copy finds light-on-
+    # light and faint text the plain pass misses (images up to ~1.3 MP at detector scale).
+    contrast_pass: bool = True
     # Recognition confidence from which OCR'd text is judged (PHI mode).
     ocr_min_score: float = 0.3
     # Smallest face (px) to find; the face detector input is sized from it, within a budget.
