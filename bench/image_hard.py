@@ -241,6 +241,24 @@ class Hard:
             s.texts.append(Text((int(ox + x0), int(oy + y1 - amp), int(x1 - x0), int(y2 - y1 + amp)), t, True))
         return s
 
+    def pale_label(self) -> Sample:
+        """Light on light: a pale sticker with grey print 12-25 levels darker (faded)."""
+        rng = self.rng
+        h, w = 720, 960
+        img = self.skin(h, w)
+        pat = self.name()
+        s = Sample("pale_label", img, False, pat)
+        bg = rng.randint(215, 240)
+        x0, y0 = rng.randint(40, 300), rng.randint(40, 400)
+        img[y0 : y0 + 130, x0 : x0 + 520] = bg + self.np.normal(0, 2, (130, 520, 3)).clip(-6, 6).astype(np.int16)
+        ink = bg - rng.randint(12, 25)
+        y = y0 + 12
+        for t in [pat, f"DOB {self.date()}", f"MRN {self.mrn()}"]:
+            box = _put(img, (x0 + 14, y), _layer(t, _font(rng, rng.choice([20, 24]))), (ink, ink, ink))
+            s.texts.append(Text(box, t, True))
+            y = box[1] + box[3] + 12
+        return s
+
     def page(self) -> Sample:
         import cv2
 
@@ -337,6 +355,8 @@ def dataset(seed: int) -> list[Sample]:
     for _ in range(5):
         out.append(g.wristband())
     out.append(g.page())
+    for _ in range(2):
+        out.append(g.pale_label())
     for _ in range(4):
         out.append(g.faces())
     for _ in range(5):
