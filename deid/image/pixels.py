@@ -214,9 +214,9 @@ def scrub_pixels(
             added, verification = redact_and_verify(
                 view, filled, text_mode, policy, context, fill, engine=engine, frame=i if n > 1 else None
             )
-            for r in added:
-                report.add(r.finding(part=part))
-            polys.extend(r.polygon for r in added)
+            for tr in added:
+                report.add(tr.finding(part=part))
+            polys.extend(tr.polygon for tr in added)
             added_total += len(added)
         verification.detail = (
             f"rings around {len(polys)} fills re-read on {len(sample)} frames; {added_total} residual boxes filled"
