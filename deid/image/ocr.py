@@ -183,6 +183,10 @@ class RapidOcrEngine(OcrEngine):
             # The detector input is sized by us (see module doc): "max" never upscales.
             "Det.limit_type": "max",
             "Det.limit_side_len": 100_000,
+            # Recognition pads every crop of a batch to at least this width (RapidOCR's
+            # default 320 px at height 48): burned-in labels are short, and the padding
+            # was most of the recogniser's work on ultrasound frames. Same text read.
+            "Rec.rec_img_shape": [3, 48, 120],
             "EngineConfig.onnxruntime.intra_op_num_threads": int(threads),
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
