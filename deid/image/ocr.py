@@ -75,6 +75,10 @@ class OcrOptions:
     # in "annotation" mode a line that long is never kept, so reading it is wasted time
     # (a photographed page: recognition was 60 % of the cost). 0 reads every box.
     read_max_aspect: float = 0.0
+    # More boxes than this in one call: none is read (0: no limit). An image with that
+    # much text is a document or a texture, never annotation; in "annotation" mode its
+    # boxes are filled unread (a 12 MP photo of fabric: hundreds of crops to read).
+    read_max_boxes: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -223,6 +227,8 @@ class RapidOcrEngine(OcrEngine):
                 ]
             out = [TextBox(q, "", 0.0, self.name, float(s)) for q, s in zip(quads, scores, strict=True)]
             todo = [i for i, b in enumerate(out) if not opts.read_max_aspect or _aspect(b.polygon) <= opts.read_max_aspect]
+            if opts.read_max_boxes and len(todo) > opts.read_max_boxes:
+                todo = []
             if not todo:
                 return out
             crops = [get_rotate_crop_image(bgr, quads[i].copy()) for i in todo]

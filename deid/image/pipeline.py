@@ -86,6 +86,8 @@ TEXT_PAD = 0.3
 # Safe annotation is short ("LT KIDNEY TRANSVERSE", "Gain 54 FR 28Hz"): in "annotation"
 # mode a box longer than this many text heights is filled unread.
 ANNOTATION_MAX_ASPECT = 24.0
+# ... and when one detector call finds more boxes than this, none is read (see OcrOptions).
+ANNOTATION_MAX_BOXES = 60
 
 
 def readable(b: TextBox, policy: Policy) -> bool:
@@ -183,8 +185,14 @@ def find_text(
 ) -> tuple[list[TextRegion], list[TextBox], str | None]:
     """Text regions to fill in an RGB uint8 view; also every box read and a scale note."""
     engine = engine or ocr_engine(policy)
+    ann = mode == "annotation"
     boxes, note = detect_text_boxes(
-        view, policy, engine, recognize=(mode != "all"), read_max_aspect=ANNOTATION_MAX_ASPECT if mode == "annotation" else 0.0
+        view,
+        policy,
+        engine,
+        recognize=(mode != "all"),
+        read_max_aspect=ANNOTATION_MAX_ASPECT if ann else 0.0,
+        read_max_boxes=ANNOTATION_MAX_BOXES if ann else 0,
     )
     regions = [
         TextRegion(expand_polygon(boxes[i].polygon, TEXT_PAD), kind, score, engine.name, source, frame)
@@ -250,7 +258,13 @@ def _merge_rects(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int,
 
 
 def detect_text_boxes(
-    view: np.ndarray, policy: Policy, engine: OcrEngine, *, recognize: bool, read_max_aspect: float = 0.0
+    view: np.ndarray,
+    policy: Policy,
+    engine: OcrEngine,
+    *,
+    recognize: bool,
+    read_max_aspect: float = 0.0,
+    read_max_boxes: int = 0,
 ) -> tuple[list[TextBox], str | None]:
     """Every text box in ``view``, sized per ``ocr_options``; large images go in tiles.
 
@@ -266,7 +280,7 @@ def detect_text_boxes(
         rects = _merge_rects(text_candidates(view, want))
         area = sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects)
         if area <= _TILE_MAX_FRACTION * h * w and area * want * want <= policy.image.ocr_max_pixels:
-            opts = OcrOptions(scale=want, recognize=recognize, read_max_aspect=read_max_aspect)
+            opts = OcrOptions(scale=want, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes)
             boxes: list[TextBox] = []
             for x0, y0, x1, y1 in rects:
                 crop = np.ascontiguousarray(view[y0:y1, x0:x1])
@@ -276,7 +290,7 @@ def detect_text_boxes(
             log.debug("text detector on %d tiles (%.0f%% of the image)", len(rects), 100.0 * area / (h * w))
             return boxes, None
     opts, note = ocr_options(view.shape, policy, recognize=recognize)
-    opts = OcrOptions(scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect)
+    opts = OcrOptions(scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes)
     boxes = engine.detect(view, opts)
     if policy.image.contrast_pass and h * w * opts.scale**2 <= _CONTRAST_PASS_PIXELS:
         boxes += _contrast_pass(view, boxes, opts, engine)
@@ -286,6 +300,18 @@ def detect_text_boxes(
 # The contrast-normalised pass runs when the detector input is at most this large (a
 # second pass over a 12 MP photo would double its cost; such photos go through tiles).
 _CONTRAST_PASS_PIXELS = 1_300_000
+
+
+def _local_mask(poly: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """The polygon's mask within its own bounding window (not a full-image array)."""
+    h, w = shape[:2]
+    x0, y0 = np.floor(poly.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 1
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((0, 0), bool), (slice(0, 0), slice(0, 0))
+    m = polygons_mask((y1 - y0, x1 - x0), [poly - np.array([x0, y0], dtype=np.float32)])
+    return m, (slice(y0, y1), slice(x0, x1))
 
 
 def _contrast_pass(view: np.ndarray, found: list[TextBox], opts: OcrOptions, engine: OcrEngine) -> list[TextBox]:
@@ -305,13 +331,14 @@ def _contrast_pass(view: np.ndarray, found: list[TextBox], opts: OcrOptions, eng
     h, w = view.shape[:2]
     out: list[TextBox] = []
     have = polygons_mask((h, w), [b.polygon for b in found]) if found else np.zeros((h, w), bool)
+    new = []
     for b in extra:
-        bm = polygons_mask((h, w), [b.polygon])
-        if (bm & have).sum() >= 0.5 * max(1, int(bm.sum())):
-            continue
-        if not opts.recognize:
-            out.append(b)
-            continue
+        bm, win = _local_mask(b.polygon, view.shape)
+        if (bm & have[win]).sum() < 0.5 * max(1, int(bm.sum())):
+            new.append(b)
+    if not opts.recognize or (opts.read_max_boxes and len(new) > opts.read_max_boxes):
+        return new
+    for b in new:
         x, y, bw, bh = b.box
         m = max(4, bh // 2)
         x0, y0 = max(0, x - m), max(0, y - m)
@@ -359,7 +386,15 @@ def _rings(polys: list[np.ndarray], shape: tuple[int, ...]) -> list[tuple[int, i
             else:
                 out.append(r)
         rings = out
+    if len(rings) > _MAX_RINGS:
+        # A page or a texture: one crop around every fill (bounded by the pixel budget).
+        box = [min(r[0] for r in rings), min(r[1] for r in rings), max(r[2] for r in rings), max(r[3] for r in rings)]
+        rings = [[*box, min(r[4] for r in rings), 0.0]]
     return [(int(r[0]), int(r[1]), int(math.ceil(r[2])), int(math.ceil(r[3])), r[4]) for r in rings]
+
+
+# More rings than this are read as one crop (one detector call instead of dozens).
+_MAX_RINGS = 40
 
 
 # Verification reads each ring so that a fragment (about 1/5 of the text height) is
@@ -407,18 +442,23 @@ def verify_text(
             continue
         scale = min(_VERIFY_MAX_UP, max(0.5, _FRAGMENT_PX / (0.2 * text_h)))
         scale = min(scale, math.sqrt(_VERIFY_RING_PIXELS / float(crop.shape[0] * crop.shape[1])))
-        read_max = ANNOTATION_MAX_ASPECT if mode == "annotation" else 0.0
-        boxes = engine.detect(crop, OcrOptions(scale=scale, recognize=True, read_max_aspect=read_max))
+        ann = mode == "annotation"
+        opts = OcrOptions(
+            scale=scale,
+            read_max_aspect=ANNOTATION_MAX_ASPECT if ann else 0.0,
+            read_max_boxes=ANNOTATION_MAX_BOXES if ann else 0,
+        )
+        boxes = engine.detect(crop, opts)
         for b in boxes:
             b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
         shape = redacted_view.shape
         must = {i for i, *_ in judge_text(boxes, mode, policy, context, shape)} if boxes else set()
         for i, b in enumerate(boxes):
-            bmask = polygons_mask(shape[:2], [b.polygon])
-            touches = bool((bmask & near).any())
+            bmask, win = _local_mask(b.polygon, shape)
+            touches = bool((bmask & near[win]).any())
             # A box mostly over the fill that reads nothing is the detector on the fill's
             # own edges (black blocks between lines), not text left behind.
-            on_fill = float((bmask & fill_mask).sum()) >= 0.5 * max(1, int(bmask.sum()))
+            on_fill = float((bmask & fill_mask[win]).sum()) >= 0.5 * max(1, int(bmask.sum()))
             if on_fill and not readable(b, policy):
                 continue
             fragment = touches and b.height < _FRAGMENT_HEIGHT * text_h
