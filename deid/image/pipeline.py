@@ -292,7 +292,7 @@ def detect_text_boxes(
     opts, note = ocr_options(view.shape, policy, recognize=recognize)
     opts = OcrOptions(scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes)
     boxes = engine.detect(view, opts)
-    if policy.image.contrast_pass and h * w * opts.scale**2 <= _CONTRAST_PASS_PIXELS:
+    if policy.image.contrast_pass and h * w * opts.scale**2 <= _CONTRAST_PASS_PIXELS and _light(view):
         boxes += _contrast_pass(view, boxes, opts, engine)
     return boxes, note
 
@@ -312,6 +312,16 @@ def _local_mask(poly: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, t
         return np.zeros((0, 0), bool), (slice(0, 0), slice(0, 0))
     m = polygons_mask((y1 - y0, x1 - x0), [poly - np.array([x0, y0], dtype=np.float32)])
     return m, (slice(y0, y1), slice(x0, x1))
+
+
+def _light(view: np.ndarray) -> bool:
+    """Mid or light image (labels, screens, photos), where faint text hides.
+
+    On dark frames (ultrasound, CT, radiograph backgrounds) burned-in text is light on
+    dark and found by the plain pass, and CLAHE amplifies speckle into false text: the
+    second pass is skipped there (it was a third of an ultrasound frame's cost).
+    """
+    return float(np.median(view[::8, ::8])) >= 90.0
 
 
 def _contrast_pass(view: np.ndarray, found: list[TextBox], opts: OcrOptions, engine: OcrEngine) -> list[TextBox]:
@@ -402,7 +412,7 @@ _MAX_RINGS = 40
 # read upscaled), at least 0.5x, within this many detector input pixels per ring.
 _FRAGMENT_PX = 6.0
 _VERIFY_MAX_UP = 3.0
-_VERIFY_RING_PIXELS = 1_000_000
+_VERIFY_RING_PIXELS = 600_000
 # A fragment is a strip left at the edge of a fill: its height, against the text the
 # fill covered, is below this fraction (a whole neighbouring line is as tall as text).
 _FRAGMENT_HEIGHT = 0.65
