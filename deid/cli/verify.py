@@ -49,29 +49,16 @@ def _verify_text(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str]
     return Counter(d.kind for d in find_phi(text, policy) if d.kind not in ignored)
 
 
-def _view8(arr: Any) -> Any:
-    """An 8-bit RGB view of a frame (min-max window), as the scrubbers' detectors see it."""
-    import numpy as np
-
-    from deid.image.pipeline import to_rgb8
-
-    if arr.dtype != np.uint8:
-        a = arr.astype(np.float64)
-        lo, hi = float(a.min()), float(a.max())
-        arr = np.zeros(a.shape, np.uint8) if hi <= lo else ((a - lo) * (255.0 / (hi - lo))).astype(np.uint8)
-    return to_rgb8(arr)
-
-
 def _verify_image(data: bytes, policy: Policy) -> Counter[str]:
-    """PHI text (judged as the photo scrubber judges it) and faces still found."""
+    """Text the photo scrubber would still fill, and faces still found."""
     import numpy as np
     from PIL import Image
 
-    from deid.image.pipeline import find_faces, find_text
+    from deid.image.pipeline import find_faces, residual_text, to_rgb8
 
-    view = _view8(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
-    regions, _boxes, _note = find_text(view, "phi", policy, None)
-    found: Counter[str] = Counter(r.kind for r in regions)
+    view = to_rgb8(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")))
+    found: Counter[str] = Counter()
+    found["PIXEL_TEXT"] += len(residual_text(view, policy.image.photo_text, policy))
     if policy.image.faces:
         found["FACE"] += len(find_faces(view, policy))
     return +found
@@ -83,8 +70,7 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
     import pydicom
 
     from deid.dicom.pseudonyms import is_scrubber_value
-    from deid.image.ocr import OcrOptions
-    from deid.image.pipeline import _readable, ocr_engine
+    from deid.image.pipeline import frame_view, frame_window, residual_text
     from deid.text import find_phi_many
 
     ds = pydicom.dcmread(io.BytesIO(data))
@@ -111,16 +97,17 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
             for d in dets:
                 if d.kind not in ignored:
                     found[f"HEADER_{d.kind}"] += 1
-    burned = str(ds.get("Modality", "")) in policy.image.burned_in_modalities or str(
-        ds.get("BurnedInAnnotation", "")).upper() == "YES"
-    if burned and "PixelData" in ds:
-        arr = ds.pixel_array
+    if "PixelData" in ds and policy.dicom.clean_pixels != "never":
+        # Every modality, rendered as the scrubber renders it (same window, same reader).
+        arr = np.asarray(ds.pixel_array)
         frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
         stack = arr if frames > 1 else arr[None]
-        engine = ocr_engine(policy)
-        for i in sorted({0, len(stack) // 2, len(stack) - 1}):
-            boxes = engine.detect(_view8(np.asarray(stack[i])), OcrOptions(recognize=True))
-            found["PIXEL_TEXT"] += sum(1 for b in boxes if _readable(b, policy))
+        if stack.dtype not in (np.uint8, np.uint16, np.int16):
+            stack = stack.astype(np.int16 if stack.dtype.kind == "i" else np.uint16)
+        sample = sorted({0, len(stack) // 2, len(stack) - 1})
+        lo, hi = frame_window(stack, sample)
+        for i in sample:
+            found["PIXEL_TEXT"] += len(residual_text(frame_view(stack[i], lo, hi), policy.image.dicom_text, policy))
     return +found
 
 

@@ -2,14 +2,14 @@
 
 The image core (:func:`deid.image.scrub_pixels`) finds and fills burned-in text (and
 faces in visible-light photos); this module owns everything DICOM about it: deciding
-whether a file needs it (Policy ``clean_pixels``, ``ImagePolicy.burned_in_modalities``,
-``BurnedInAnnotation``), decoding any syntax pydicom's handlers (pylibjpeg: JPEG,
-JPEG-LS, JPEG 2000, RLE) decode, and writing the cleaned frames back with
-PhotometricInterpretation, PlanarConfiguration and the transfer syntax updated. Pixel
-data in which nothing was redacted is copied byte for byte as it came; redacted pixel
-data is re-encoded in the input's syntax where a package has an encoder
-(``encode.py``), otherwise in a lossless one. Anything that cannot be decoded withholds
-the file: pixels that were not looked at are never published.
+whether a file needs it (Policy ``clean_pixels``: every modality unless "never"),
+decoding any syntax pydicom's handlers (pylibjpeg: JPEG, JPEG-LS, JPEG 2000, RLE)
+decode, and writing the cleaned frames back with PhotometricInterpretation,
+PlanarConfiguration and the transfer syntax updated. Pixel data in which nothing was
+redacted is copied byte for byte as it came; redacted pixel data is re-encoded in the
+input's syntax where a package has an encoder (``encode.py``), otherwise in a lossless
+one. Anything that cannot be decoded withholds the file: pixels that were not looked at
+are never published.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable, LimitExceeded, WithheldError
 from deid.core.policy import Policy
 from deid.core.report import Report
-from deid.dicom.rawvalues import read_values
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +41,14 @@ class PixelOutcome:
 def pixels_need_cleaning(ds: Dataset, policy: Policy) -> bool:
     """True when policy asks for pixel cleaning of this object.
 
-    "auto": modalities that carry burned-in annotation by convention, any object whose
-    BurnedInAnnotation is YES, and any object that does not say NO while its modality is
-    unknown. "always" / "never" force the choice.
+    "auto" and "always": every object with pixel data, whatever its modality or
+    BurnedInAnnotation says. CT/MR scouts and localisers, PET, RT images and secondary
+    captures carry names and dates burned in as often as ultrasound does, and
+    BurnedInAnnotation is written by the same devices that forget to set it, so neither
+    may narrow what is searched (the text detector is cheap on frames without text).
+    "never" is the operator's explicit opt-out; the scrubber reports it as residual risk.
     """
-    mode = policy.dicom.clean_pixels
-    if mode == "never":
-        return False
-    if mode == "always":
-        return True
-    burned = "\\".join(read_values(ds, 0x00280301)).strip().upper()
-    modality = "\\".join(read_values(ds, 0x00080060)).strip().upper()
-    if burned == "YES":
-        return True
-    return modality in policy.image.burned_in_modalities or (not modality and burned != "NO")
+    return policy.dicom.clean_pixels != "never"
 
 
 def clean_pixel_data(

@@ -207,3 +207,53 @@ def judge_boxes(
                 if start < d.end and d.start < end:
                     vote(i, d.kind, float(d.score), "analyzer")
     return sorted(verdicts.values(), key=lambda v: v.index)
+
+
+# ---- safe annotation (kept vocabulary) ---------------------------------------------
+@dataclass(frozen=True)
+class _Annotation:
+    words: frozenset[str]
+    measurement: re.Pattern[str]
+
+
+@functools.lru_cache(maxsize=1)
+def _annotation() -> _Annotation:
+    raw = yaml.safe_load(
+        resources.files("deid.image").joinpath("data/annotation_vocabulary.yaml").read_text("utf-8")
+    )
+    words: set[str] = set()
+    for key, values in raw.items():
+        if key in ("edition", "measurement"):
+            continue
+        words.update(str(v).lower() for v in values)
+    measurement = re.compile("|".join(f"(?:{p})" for p in raw["measurement"]), re.IGNORECASE)
+    return _Annotation(frozenset(words), measurement)
+
+
+_STRIP = ".,:;()[]{}'\"<>"
+# Bare digits a kept box may hold in all (scale numbers, a measurement or two): more
+# than this is an identifier split by spaces ("123 45 6789").
+_MAX_BARE_DIGITS = 6
+
+
+def annotation_safe(text: str) -> bool:
+    """Is every token of ``text`` safe annotation (kept vocabulary or a measurement)?
+
+    Empty or unreadable text is not safe: what cannot be read cannot be known safe.
+    """
+    rules = _annotation()
+    tokens = [t.strip(_STRIP) for t in text.split()]
+    tokens = [t for t in tokens if t]
+    if not tokens or not any(ch.isalnum() for ch in text):
+        return False
+    digits = 0
+    for tok in tokens:
+        low = tok.lower()
+        if low in rules.words:
+            continue
+        if rules.measurement.fullmatch(low):
+            if low.isdigit():
+                digits += len(low)
+            continue
+        return False
+    return digits <= _MAX_BARE_DIGITS

@@ -23,21 +23,19 @@ import numpy as np
 from deid.core.context import CaseContext
 from deid.core.errors import InputError, LimitExceeded, WithheldError
 from deid.core.policy import DEFAULT_POLICY, Policy
-from deid.core.report import Report, Verification
+from deid.core.report import Report
 from deid.image.pipeline import (
-    TextRegion,
     check_deadline,
     face_findings,
     find_faces,
     find_text,
     obscure_faces,
     ocr_engine,
+    redact_and_verify,
     to_rgb8,
     verify_faces,
-    verify_text,
-    withhold_verification,
 )
-from deid.image.redact import expand_polygon, polygons_mask
+from deid.image.redact import polygons_mask
 
 log = logging.getLogger(__name__)
 
@@ -236,37 +234,21 @@ def scrub_image(
     report.timings["text"] = time.perf_counter() - tt
     check_deadline(t0, policy, "text")
 
-    report.verification = Verification(ran=False, passed=False, detail="verification disabled by policy")
+    tv = time.perf_counter()
+
+    def fill(m: np.ndarray) -> None:
+        _fill(arr, view, m)
+
+    added, report.verification = redact_and_verify(view, regions, mode, policy, context, fill, engine=engine)
+    for r in added:
+        report.add(r.finding())
     if policy.image.verify:
-        tv = time.perf_counter()
-        residual_total = 0
-        for round_no in range(policy.image.verify_rounds + 1):
-            residual = verify_text(view, polys, mode, policy, context, engine=engine)
-            if not residual:
-                break
-            residual_total += len(residual)
-            if round_no == policy.image.verify_rounds:
-                report.verification = Verification(True, False, "text still readable after redaction rounds", len(residual))
-                raise withhold_verification("text still readable after redaction rounds")
-            extra = [expand_polygon(b.polygon, 0.35) for b in residual]
-            _fill(arr, view, polygons_mask(arr.shape[:2], extra))
-            polys.extend(extra)
-            for b in residual:
-                report.add(TextRegion(expand_polygon(b.polygon, 0.35), "PIXEL_TEXT", b.score, engine.name, "verify").finding())
         still = verify_faces(view, face_regions, policy)
         for x0, y0, x1, y1 in still:
             arr[y0:y1, x0:x1, :3] = 0
             if view is not arr:
                 view[y0:y1, x0:x1] = 0
-        report.verification = Verification(
-            ran=True,
-            passed=True,
-            detail=(
-                f"re-OCR around {len(polys)} filled regions: {residual_total} residual boxes redacted; "
-                f"faces re-detected in {len(face_regions)} regions: {len(still)} filled"
-            ),
-            residual=0,
-        )
+        report.verification.detail += f"; faces re-detected in {len(face_regions)} regions: {len(still)} filled"
         report.timings["verify"] = time.perf_counter() - tv
         check_deadline(t0, policy, "verify")
 

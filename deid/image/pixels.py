@@ -36,14 +36,14 @@ from deid.image.pipeline import (
     face_findings,
     find_faces,
     find_text,
+    frame_view,
+    frame_window,
     obscure_faces,
     ocr_engine,
-    to_rgb8,
+    redact_and_verify,
     verify_faces,
-    verify_text,
-    withhold_verification,
 )
-from deid.image.redact import expand_polygon, polygons_mask
+from deid.image.redact import polygons_mask
 
 log = logging.getLogger(__name__)
 
@@ -80,28 +80,6 @@ def _check(frames: np.ndarray, policy: Policy) -> None:
         raise LimitExceeded(f"{n} frames exceed the limit of {policy.image.max_frames}", reason="too_many_frames")
     if rows * cols > policy.image.max_pixels:
         raise LimitExceeded(f"{rows}x{cols} pixels exceed the limit of {policy.image.max_pixels}", reason="too_many_pixels")
-
-
-def _window(frames: np.ndarray, sample: list[int]) -> tuple[float, float]:
-    """(low, high) grey window from the sampled frames (0.5 / 99.5 percentiles)."""
-    if frames.dtype == np.uint8:
-        return 0.0, 255.0
-    vals = np.concatenate([frames[i].ravel()[:: max(1, frames[i].size // 200_000)] for i in sample])
-    lo, hi = np.percentile(vals, [0.5, 99.5])
-    if hi <= lo:
-        lo, hi = float(vals.min()), float(vals.max())
-    if hi <= lo:
-        hi = lo + 1.0
-    return float(lo), float(hi)
-
-
-def _view(frame: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """An RGB uint8 rendering of one frame for detection."""
-    if frame.dtype == np.uint8:
-        v = frame
-    else:
-        v = np.clip((frame.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
-    return to_rgb8(v)
 
 
 def _grey_small(view: np.ndarray) -> np.ndarray:
@@ -141,13 +119,13 @@ def scrub_pixels(
     mono = out.ndim == 3
     report = Report(input_kind="pixels")
     sample = _sample(n, max(1, policy.image.sampled_frames))
-    lo, hi = _window(out, sample)
+    lo, hi = frame_window(out, sample)
 
     # Faces first, frame by frame (they move); text detection then sees obscured faces.
     if faces:
         tf = time.perf_counter()
         for i in range(n):
-            view = _view(out[i], lo, hi)
+            view = frame_view(out[i], lo, hi)
             found_faces = find_faces(view, policy)
             if not found_faces:
                 continue
@@ -163,7 +141,7 @@ def scrub_pixels(
     tt = time.perf_counter()
     regions: list[TextRegion] = []
     notes: set[str] = set()
-    views = {i: _view(out[i], lo, hi) for i in sample}
+    views = {i: frame_view(out[i], lo, hi) for i in sample}
     for i in sample:
         found, _boxes, note = find_text(views[i], text_mode, policy, context, frame=i if n > 1 else None, engine=engine)
         regions.extend(found)
@@ -177,7 +155,7 @@ def scrub_pixels(
         flips = np.zeros(_grey_small(views[sample[0]]).shape, dtype=np.int32)
         prev = None
         for i in range(n):
-            cur = _grey_small(_view(out[i], lo, hi))
+            cur = _grey_small(frame_view(out[i], lo, hi))
             if prev is not None:
                 flips += np.abs(cur - prev) > _FLIP_LEVEL
             prev = cur
@@ -188,7 +166,7 @@ def scrub_pixels(
         for i in range(n):
             if i in sample:
                 continue
-            small_i = _grey_small(_view(out[i], lo, hi))
+            small_i = _grey_small(frame_view(out[i], lo, hi))
             # Against the sampled states and the latest few (a clock adds one per second).
             recent = states[: len(sample)] + states[len(sample) :][-8:]
             diffs = [(np.abs(small_i - st) > _DIFF_LEVEL) & static for st in recent]
@@ -196,7 +174,7 @@ def scrub_pixels(
             best = int(np.argmin(counts))
             if counts[best] < _DIFF_PIXELS:
                 continue  # this frame's overlay equals one already read
-            view_i = _view(out[i], lo, hi)
+            view_i = frame_view(out[i], lo, hi)
             ys, xs = np.nonzero(diffs[best])
             pad = 4
             y0, y1 = max(0, (ys.min() - pad) * _SMALL), min(view_i.shape[0], (ys.max() + 1 + pad) * _SMALL)
@@ -218,46 +196,33 @@ def scrub_pixels(
     for region in regions:
         report.add(region.finding(part=part))
 
-    # Verification: re-OCR around the fills on the sampled frames; more rounds if needed.
+    # Verification: rings around the fills re-read on the sampled frames (one loop, shared
+    # with photos); residual text is filled on every frame.
     verification = Verification(ran=False, passed=False, detail="verification disabled by policy")
     if policy.image.verify:
         tv = time.perf_counter()
-        total_residual = 0
-        passed = True
+        added_total = 0
         for i in sample:
-            filled = list(polys)
-            view = _view(out[i], lo, hi)
-            for round_no in range(policy.image.verify_rounds + 1):
-                residual = verify_text(view, filled, text_mode, policy, context, engine=engine)
-                if not residual:
-                    break
-                total_residual += len(residual)
-                if round_no == policy.image.verify_rounds:
-                    passed = False
-                    break
-                extra = [expand_polygon(b.polygon, 0.35) for b in residual]
-                m2 = polygons_mask(out.shape[1:3], extra)
-                _fill(out, m2, mono)
-                view[m2] = 0
-                filled.extend(extra)
-                polys.extend(extra)
-                for b in residual:
-                    report.add(
-                        TextRegion(expand_polygon(b.polygon, 0.35), "PIXEL_TEXT", b.score, engine.name, "verify", i if n > 1 else None).finding(part=part)
-                    )
-            if not passed:
-                break
-        verification = Verification(
-            ran=True,
-            passed=passed,
-            detail=f"re-OCR around {len(polys)} filled regions on {len(sample)} frames; {total_residual} residual boxes redacted",
-            residual=0 if passed else 1,
+            view = frame_view(out[i], lo, hi)
+            view[mask] = 0
+
+            def fill(m: np.ndarray, view: np.ndarray = view) -> None:
+                _fill(out, m, mono)
+                view[m] = 0
+
+            filled = [TextRegion(p, "PIXEL_TEXT", 0.0, engine.name, "fill", None) for p in polys]
+            added, verification = redact_and_verify(
+                view, filled, text_mode, policy, context, fill, engine=engine, frame=i if n > 1 else None
+            )
+            for tr in added:
+                report.add(tr.finding(part=part))
+            polys.extend(tr.polygon for tr in added)
+            added_total += len(added)
+        verification.detail = (
+            f"rings around {len(polys)} fills re-read on {len(sample)} frames; {added_total} residual boxes filled"
         )
         report.timings["verify"] = time.perf_counter() - tv
         check_deadline(t0, policy, "verify")
-        if not passed:
-            report.verification = verification
-            raise withhold_verification("text still readable after redaction rounds")
     report.verification = verification
     report.notes.append(
         f"pixel text mode {text_mode}: {len(regions)} regions filled on {n} frames; "

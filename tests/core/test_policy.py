@@ -7,7 +7,7 @@ def test_defaults_are_the_safe_choice():
     p = Policy()
     assert p.text.verify and p.image.verify and p.image.faces
     assert not p.dicom.retain_uids and not p.dicom.retain_safe_private
-    assert p.image.dicom_text == "all"
+    assert p.image.dicom_text == "annotation"
 
 
 def test_yaml_round_trip_and_unknown_keys(tmp_path):

@@ -23,7 +23,10 @@ def _read(data):
 
 def test_decision_follows_policy():
     ds = _read(build("CT"))
-    assert not pixels_need_cleaning(ds, Policy())
+    assert pixels_need_cleaning(ds, Policy())  # every modality: CT scouts carry names too
+    ds.BurnedInAnnotation = "NO"
+    assert pixels_need_cleaning(ds, Policy())  # the flag cannot narrow the search
+    assert not pixels_need_cleaning(ds, Policy.from_dict({"dicom": {"clean_pixels": "never"}}))
     assert pixels_need_cleaning(ds, Policy.from_dict({"dicom": {"clean_pixels": "always"}}))
     ds.BurnedInAnnotation = "YES"
     assert pixels_need_cleaning(ds, Policy())
@@ -135,7 +138,8 @@ def test_redacted_pixels_reencoded_in_their_syntax(syntax, colour, context):
 def test_header_only_keeps_compressed_pixels(context):
     path = get_testdata_file("MR_small_RLE.dcm")
     src = _read(open(path, "rb").read())
-    ds = _read(scrub_dicom(path, Policy(), context).data)  # MR: no pixel cleaning
+    header_only = Policy.from_dict({"dicom": {"clean_pixels": "never"}})
+    ds = _read(scrub_dicom(path, header_only, context).data)  # pixels not looked at
     assert ds.file_meta.TransferSyntaxUID == RLELossless
     assert ds.PixelData == src.PixelData
     assert "BurnedInAnnotation" not in ds or ds.BurnedInAnnotation != "NO"
