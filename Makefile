@@ -14,8 +14,8 @@ test: setup
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 lint: setup
-	$(VENV)/bin/ruff check deid server bench tests
-	$(VENV)/bin/mypy deid server
+	$(VENV)/bin/ruff check deid bench tests
+	$(VENV)/bin/mypy deid
 
 bench: setup
 	$(PY) -m bench.text_bench

@@ -5,7 +5,7 @@
     python -m bench.load --server-args "--text-workers 1 --file-workers 1 --queue-per-worker 4"
 
 Bounded in time (``--duration``) and count (``--max-requests``), loopback only. Starts
-``python -m server`` (ephemeral key, a random token) unless ``--address`` names a
+``python -m deid.server`` (ephemeral key, a random token) unless ``--address`` names a
 loopback server already running (then ``--server-pid`` gives its memory). Clients run in
 a few processes (threads inside), each a closed loop: pick ScrubText (a ~150-word
 synthetic case post) or a small ScrubImage (320x240 PNG with a label), call, record
@@ -90,8 +90,8 @@ def run_client_process(address: str, token: str, threads: int, deadline: float, 
     """Closed-loop clients in one process; returns (method, status, reason, seconds)."""
     import grpc
 
-    from server._gen.deid.v1 import deid_pb2 as pb2
-    from server._gen.deid.v1 import deid_pb2_grpc as pb2_grpc
+    from deid.server._gen.deid.v1 import deid_pb2 as pb2
+    from deid.server._gen.deid.v1 import deid_pb2_grpc as pb2_grpc
 
     posts = make_posts(64, seed)
     images = [make_image(f"Patient {p.split(',')[0]}") for p in posts[:8]]
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--address", help="a running loopback server (else one is started)")
     ap.add_argument("--server-pid", type=int, help="its pid, for memory figures")
     ap.add_argument("--token", default=os.environ.get("DEID_BENCH_TOKEN", ""))
-    ap.add_argument("--server-args", default="", help="extra flags for python -m server")
+    ap.add_argument("--server-args", default="", help="extra flags for python -m deid.server")
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if gen_protos.generate() != 0:
         return 1
-    from server.config import is_loopback
+    from deid.server.config import is_loopback
 
     proc = None
     mem: dict[str, float] = {}
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         port = _free_port()
         address = f"127.0.0.1:{port}"
         env = dict(os.environ, DEID_SERVER_TOKENS=token)
-        cmd = [sys.executable, "-m", "server", "--port", str(port), "--ephemeral-key", "--log-level", "WARNING",
+        cmd = [sys.executable, "-m", "deid.server", "--port", str(port), "--ephemeral-key", "--log-level", "WARNING",
                *shlex.split(args.server_args)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
         pid = proc.pid

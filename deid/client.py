@@ -15,8 +15,9 @@ the same way. Results mirror the library's (``.text`` / ``.data`` and ``.report`
 code, so code that calls the library directly or through the service looks the same.
 Calls refused with ``server_busy`` (back-pressure) are retried with back-off.
 
-This module is the one place under ``deid/`` that knows gRPC: it needs the stubs
-generated into ``server/_gen`` by ``scripts/gen_protos.py``.
+This module is the one place of the library outside ``deid/server/`` that knows gRPC: it
+needs the stubs generated into ``deid/server/_gen`` by ``scripts/gen_protos.py``, loaded
+through ``deid.server.stubs`` (which imports no server machinery).
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ import grpc
 from deid.core.errors import (
     DeadlineExceeded,
     DeidError,
-    EngineUnavailable,
     InputError,
     LimitExceeded,
     WithheldError,
 )
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report, Verification
+from deid.server.stubs import load as load_stubs
 
 log = logging.getLogger(__name__)
 
@@ -126,17 +127,6 @@ class CaseInput:
     source: Source | str
     kind: str = ""
     id: str = ""
-
-
-def _stubs() -> tuple[Any, Any]:
-    try:
-        from server._gen.deid.v1 import deid_pb2, deid_pb2_grpc
-    except ImportError:
-        raise EngineUnavailable(
-            "the gRPC stubs are missing: generate them with `python scripts/gen_protos.py`",
-            reason="stubs_missing",
-        ) from None
-    return deid_pb2, deid_pb2_grpc
 
 
 def _policy_text(policy: PolicyArg) -> str:
@@ -246,7 +236,7 @@ class DeidClient:
                  timeout: float = 60.0, tls: bool | None = None, retries: int = 5,
                  chunk_bytes: int = CHUNK_BYTES, max_message_bytes: int = 4 * 1024 * 1024,
                  server_name: str | None = None) -> None:
-        self._pb2, pb2_grpc = _stubs()
+        self._pb2, pb2_grpc = load_stubs()
         self.timeout = timeout
         self.retries = retries
         self.chunk_bytes = chunk_bytes

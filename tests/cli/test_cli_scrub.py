@@ -184,7 +184,7 @@ def test_a_new_run_without_resume_replaces_the_previous_one(tmp_path: Path, no_k
 
 
 def test_serve_forwards_its_arguments_to_the_server(no_key_env: None, capsys):
-    pytest.importorskip("server.__main__")
+    pytest.importorskip("deid.server.__main__")
     with pytest.raises(SystemExit) as err:
         main(["serve", "--help"])
     assert err.value.code == 0

@@ -20,8 +20,8 @@ def address(tmp_path_factory: pytest.TempPathFactory):
     sys.path.insert(0, str(REPO / "scripts"))
     gen_protos = pytest.importorskip("gen_protos")
     assert gen_protos.generate() == 0
-    app = pytest.importorskip("server.app")
-    from server.config import ServerConfig
+    app = pytest.importorskip("deid.server.app")
+    from deid.server.config import ServerConfig
 
     cfg = ServerConfig(address="127.0.0.1:0", text_workers=1, file_workers=1,
                        temp_dir=str(tmp_path_factory.mktemp("srv")))

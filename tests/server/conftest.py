@@ -2,7 +2,7 @@
 
 One in-process server for the session (token auth on, small message size so that
 streaming is exercised with small files); other tests start their own (TLS) or run
-``python -m server`` in a subprocess.
+``python -m deid.server`` in a subprocess.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import gen_protos  # noqa: E402
 assert gen_protos.generate() == 0, "cannot generate the gRPC stubs"
 
 from deid.client import DeidClient  # noqa: E402
-from server.app import DeidServer  # noqa: E402
-from server.config import ServerConfig  # noqa: E402
+from deid.server.app import DeidServer  # noqa: E402
+from deid.server.config import ServerConfig  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +79,6 @@ def client(address: str) -> Iterator[DeidClient]:
 
 @pytest.fixture(scope="session")
 def stubs_pb2():
-    from server.stubs import load
+    from deid.server.stubs import load
 
     return load()

@@ -1,5 +1,5 @@
 """Service behaviour: health, reflection, bad streams, limits, back-pressure, deadlines,
-disconnects, and the real ``python -m server`` process shut down with calls in flight."""
+disconnects, and the real ``python -m deid.server`` process shut down with calls in flight."""
 
 from __future__ import annotations
 
@@ -294,7 +294,7 @@ def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
     env["DEID_SERVER_TOKENS"] = TOKEN
     with open(log_path, "wb") as log_fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(port), "--key-file", str(key_file),
+            [sys.executable, "-m", "deid.server", "--port", str(port), "--key-file", str(key_file),
              "--health-address", f"127.0.0.1:{health_port}",
              "--text-workers", "1", "--file-workers", "1", "--queue-per-worker", "4", "--grace-seconds", "60"],
             cwd=ROOT, env=env, stdout=log_fh, stderr=subprocess.STDOUT,
@@ -302,7 +302,7 @@ def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
         try:
             _wait_serving(address, proc)
             # The container probe, on the plain-text loopback health port.
-            from server.health_probe import main as probe
+            from deid.server.health_probe import main as probe
 
             assert probe(["--address", f"127.0.0.1:{health_port}"]) == 0
             # Every RPC once with planted values (the whole log is searched below).
@@ -352,7 +352,7 @@ def test_subprocess_sigterm_lets_in_flight_calls_finish(tmp_path: Path):
 
 
 def test_main_refuses_without_key(monkeypatch):
-    from server.__main__ import main
+    from deid.server.__main__ import main
 
     for var in ("DEID_KEY", "DEID_KEY_FILE"):
         monkeypatch.delenv(var, raising=False)
@@ -360,7 +360,7 @@ def test_main_refuses_without_key(monkeypatch):
 
 
 def test_main_refuses_insecure_non_loopback(monkeypatch):
-    from server.__main__ import main
+    from deid.server.__main__ import main
 
     monkeypatch.setenv("DEID_KEY", "ab12cd34" * 8)
     assert main(["--address", f"0.0.0.0:{free_port()}"]) == 2

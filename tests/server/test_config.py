@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deid.core.errors import InputError
-from server.config import ServerConfig, is_loopback, load_config
+from deid.server.config import ServerConfig, is_loopback, load_config
 
 
 def test_loopback_detection():

@@ -8,7 +8,7 @@ from deid.client import report_from_proto
 from deid.core.errors import InputError
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report, Verification
-from server.convert import effective_policy, report_to_proto
+from deid.server.convert import effective_policy, report_to_proto
 
 
 def test_report_round_trip():
@@ -107,7 +107,7 @@ limits: {timeout_s: 5}
 def test_every_policy_field_has_a_rule_or_is_locked():
     import dataclasses
 
-    from server.convert import OVERRIDE_RULES
+    from deid.server.convert import OVERRIDE_RULES
 
     locked = {"image.ocr_engine", "image.face_detector", "image.verify_rounds", "image.ocr_max_pixels",
               "image.min_text_px", "image.face_min_px", "image.face_max_pixels", "image.engine_threads",

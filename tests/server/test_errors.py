@@ -11,8 +11,8 @@ from deid.core.errors import (
     LimitExceeded,
     WithheldError,
 )
-from server.errors import NotReady, Unauthenticated, status_of
-from server.pool import ServerBusy, WorkerLost
+from deid.server.errors import NotReady, Unauthenticated, status_of
+from deid.server.pool import ServerBusy, WorkerLost
 
 
 def test_status_mapping():

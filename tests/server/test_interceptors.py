@@ -12,9 +12,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_helpers import KEY, TOKEN, clinical_text
 
 from deid.client import AuthenticationError, DeidClient, RemoteError
-from server.app import DeidServer
-from server.config import ServerConfig
-from server.interceptors import TokenAuthInterceptor, load_tokens
+from deid.server.app import DeidServer
+from deid.server.config import ServerConfig
+from deid.server.interceptors import TokenAuthInterceptor, load_tokens
 
 pytestmark = pytest.mark.timeout(300)
 

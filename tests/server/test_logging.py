@@ -1,7 +1,7 @@
 """Row 4 of the security issue: DEBUG logs carry no planted value, from any scrubber.
 
-The service is configured exactly as ``--log-level DEBUG`` does (server.__main__ in the
-gRPC process, server.work in the workers); every record any handler would write is
+The service is configured exactly as ``--log-level DEBUG`` does (deid.server.__main__ in the
+gRPC process, deid.server.work in the workers); every record any handler would write is
 collected, then text, a photo with EXIF Artist/Copyright and a DICOM file with planted
 values are scrubbed in this process.
 """
@@ -54,8 +54,8 @@ def debug_records(monkeypatch: pytest.MonkeyPatch):
 
 
 def _configure_like_the_service() -> None:
-    from server.__main__ import _setup_logging
-    from server.work import setup_worker_logging
+    from deid.server.__main__ import _setup_logging
+    from deid.server.work import setup_worker_logging
 
     _setup_logging("DEBUG", False)  # the gRPC process
     setup_worker_logging("DEBUG")  # a worker process (same process here)

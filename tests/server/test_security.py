@@ -175,8 +175,8 @@ def test_spooled_upload_files_are_private(server, address, stubs_pb2):
 # ---- row 9: ready means SERVING ------------------------------------------------------------------
 
 def test_wait_ready_waits_for_serving(tmp_path):
-    from server.app import DeidServer
-    from server.config import ServerConfig
+    from deid.server.app import DeidServer
+    from deid.server.config import ServerConfig
 
     cfg = ServerConfig(address="127.0.0.1:0", text_workers=1, file_workers=1, temp_dir=str(tmp_path))
     srv = DeidServer(cfg, key=KEY)
@@ -195,7 +195,7 @@ def test_wait_ready_waits_for_serving(tmp_path):
 
 
 def test_caller_identity_comes_only_from_checked_credentials():
-    from server.service import caller_of
+    from deid.server.service import caller_of
 
     class Ctx:
         def __init__(self, token: str) -> None:

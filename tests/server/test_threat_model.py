@@ -1,4 +1,4 @@
-"""Row 10: the threat model in server/README.md matches the code's limits and defaults."""
+"""Row 10: the threat model in deid/server/README.md matches the code's limits and defaults."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 from grpc_helpers import ROOT
 
 from deid.batch.sources import SourceLimits
-from server.config import ServerConfig
+from deid.server.config import ServerConfig
 
-README = (ROOT / "server" / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "deid" / "server" / "README.md").read_text(encoding="utf-8")
 ROW = re.compile(r"^\| `(\w+)` \| `([^`]+)` \|", re.M)
 
 

@@ -10,7 +10,7 @@ import yaml
 from deid.core.errors import InputError
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report
-from server.stubs import load
+from deid.server.stubs import load
 
 pb2, _ = load()
 

@@ -1,4 +1,4 @@
-"""``python -m server [flags]`` (and ``deid serve [flags]``): run the gRPC service.
+"""``python -m deid.server [flags]`` (and ``deid serve [flags]``): run the gRPC service.
 
 Exit status: 0 after a clean shutdown (SIGTERM / SIGINT), 2 for a configuration that
 must not start (no key, insecure non-loopback address, bad TLS files), 1 when the
@@ -40,7 +40,7 @@ def _setup_logging(level: str, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the server until SIGTERM/SIGINT; returns the process exit status."""
-    from server.config import load_config
+    from deid.server.config import load_config
 
     try:
         cfg = load_config(argv)
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     log = logging.getLogger("server")
 
     try:
-        from server.app import build_server
+        from deid.server.app import build_server
 
         srv = build_server(cfg)
     except DeidError as exc:

@@ -94,7 +94,7 @@ class ServerConfig:
     max_pixels: int | None = None
     policy_file: str | None = None
     # Per-call policy overrides are refused unless the operator enables them; when
-    # enabled, only overrides that make scrubbing stricter are accepted (server.convert).
+    # enabled, only overrides that make scrubbing stricter are accepted (deid.server.convert).
     allow_policy_overrides: bool = False
     # Pseudonymisation key: a file, else $DEID_KEY / $DEID_KEY_FILE, else refuse to
     # start unless ephemeral_key (random per process start: pseudonyms not reproducible).

@@ -23,12 +23,12 @@ import grpc
 
 from deid.core.errors import DeadlineExceeded, InputError, LimitExceeded
 from deid.core.policy import Policy
-from server import work
-from server.config import ServerConfig
-from server.convert import effective_policy, file_info_to_proto, report_to_proto
-from server.errors import NotReady, abort
-from server.pool import WorkerPools
-from server.stubs import load
+from deid.server import work
+from deid.server.config import ServerConfig
+from deid.server.convert import effective_policy, file_info_to_proto, report_to_proto
+from deid.server.errors import NotReady, abort
+from deid.server.pool import WorkerPools
+from deid.server.stubs import load
 
 pb2, pb2_grpc = load()
 log = logging.getLogger(__name__)
@@ -267,7 +267,7 @@ class CallerBusy(LimitExceeded):
 
 
 class DeidServicer(pb2_grpc.DeidServicer):  # type: ignore[misc, name-defined]
-    """Implements deid.v1.Deid over :class:`server.pool.WorkerPools`."""
+    """Implements deid.v1.Deid over :class:`deid.server.pool.WorkerPools`."""
 
     def __init__(self, cfg: ServerConfig, pools: WorkerPools, base_policy: Policy, temp_dir: str,
                  key_id: str = "", *, tokens: bool = True) -> None:

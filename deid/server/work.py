@@ -1,7 +1,7 @@
 """What runs inside the worker processes: engines warmed once, then library calls.
 
 The gRPC process never loads spaCy or ONNX: it parses requests, applies limits and hands
-each call to a worker process through :mod:`server.pool`. Each worker holds the key
+each call to a worker process through :mod:`deid.server.pool`. Each worker holds the key
 (given once at start) and bounds every call by its absolute deadline with a SIGALRM
 timer, so a call whose client has gone or whose deadline has passed cannot keep a
 worker forever (pure-Python work is interrupted; a native call is interrupted when it

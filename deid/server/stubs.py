@@ -12,7 +12,7 @@ GENERATE_HINT = "generate them with `python scripts/gen_protos.py` (run by scrip
 def load() -> tuple[ModuleType, ModuleType]:
     """Return ``(deid_pb2, deid_pb2_grpc)``; EngineUnavailable when they are missing."""
     try:
-        from server._gen.deid.v1 import deid_pb2, deid_pb2_grpc
+        from deid.server._gen.deid.v1 import deid_pb2, deid_pb2_grpc
     except ImportError:
         raise EngineUnavailable(
             f"the gRPC stubs are missing: {GENERATE_HINT}", reason="stubs_missing"

@@ -1,6 +1,6 @@
 """Container health probe: exit 0 when the gRPC health service says SERVING, else 1.
 
-    python -m server.health_probe [--address 127.0.0.1:50051] [--ca ca.pem]
+    python -m deid.server.health_probe [--address 127.0.0.1:50051] [--ca ca.pem]
         [--cert client.pem --key client.key] [--server-name deid.internal]
 
 Defaults come from the environment (``DEID_HEALTH_ADDRESS``, ``DEID_HEALTH_CA``,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m server.health_probe")
+    p = argparse.ArgumentParser(prog="python -m deid.server.health_probe")
     p.add_argument("--address", default=os.environ.get("DEID_HEALTH_ADDRESS", "127.0.0.1:50051"))
     p.add_argument("--ca", default=os.environ.get("DEID_HEALTH_CA"))
     p.add_argument("--cert", default=os.environ.get("DEID_HEALTH_CERT"))

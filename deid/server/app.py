@@ -27,10 +27,10 @@ from grpc_reflection.v1alpha import reflection
 from deid.core.context import key_id, load_key_file, load_key_from_env
 from deid.core.errors import InputError
 from deid.core.policy import Policy
-from server.config import TOKENS_ENV_VAR, ServerConfig, is_loopback
-from server.interceptors import AccessLogInterceptor, TokenAuthInterceptor, load_tokens
-from server.pool import WorkerPools
-from server.service import DeidServicer, pb2, pb2_grpc
+from deid.server.config import TOKENS_ENV_VAR, ServerConfig, is_loopback
+from deid.server.interceptors import AccessLogInterceptor, TokenAuthInterceptor, load_tokens
+from deid.server.pool import WorkerPools
+from deid.server.service import DeidServicer, pb2, pb2_grpc
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from deid.core.errors import EngineUnavailable, LimitExceeded
-from server import work
+from deid.server import work
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import grpc
 
-from server.errors import REASON_KEY
+from deid.server.errors import REASON_KEY
 
 access_log = logging.getLogger("server.access")
 log = logging.getLogger(__name__)
