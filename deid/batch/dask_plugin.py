@@ -16,7 +16,7 @@ class WarmEngines(WorkerPlugin):
         self.policy_data = policy_data
 
     def setup(self, worker: Any) -> None:
-        from deid.batch.worker import warm_engines
+        from deid.runtime import warm_engines
 
         # Cluster workers are long-lived: load every engine once, up front.
         warm_engines(self.policy_data, ("text", "image"))

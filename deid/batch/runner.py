@@ -31,10 +31,11 @@ from deid.batch.manifest import (
 )
 from deid.batch.sink import atomic_write, check_output_name, pack_archive, remove_temp_files
 from deid.batch.sources import CaseSpec, Source, SourceLimits, is_archive, open_source
-from deid.batch.worker import CaseOutcome, CaseTask, process_case, warm_engines
+from deid.batch.worker import CaseOutcome, CaseTask, process_case
 from deid.core.context import CaseContext, key_id
 from deid.core.errors import InputError, reason_of
 from deid.core.policy import DEFAULT_POLICY, Policy
+from deid.runtime import warm_engines
 
 log = logging.getLogger(__name__)
 

@@ -1,100 +1,25 @@
 """The unit of work: scrub one case. Runs in-process, in a pool worker or on Dask.
 
 Everything a worker needs travels in the task (input bytes, the policy as a dict, the
-key), so workers need no shared file system. Workers warm the engines once.
+key), so workers need no shared file system. Workers warm the engines once
+(:mod:`deid.runtime`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
-import signal
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deid.batch.manifest import Entry
 from deid.core.errors import reason_of
+from deid.runtime import alarms_delivered, time_budget, warm_engines
 
 log = logging.getLogger(__name__)
-
-_WARMED: set[str] = set()
-_WARM = False  # True once this process loaded an engine
-
-
-def warm_engines(policy_data: dict[str, Any] | None = None, kinds: Any = None) -> None:
-    """Load the engines that parts of ``kinds`` need, once in this process.
-
-    "text" parts need the NLP engine, "image" parts the OCR and face engines. Called
-    with no kinds (a worker's start) it loads nothing: engines load when a part first
-    needs them, so a DICOM series whose descriptors are all known vocabulary and whose
-    pixels need no OCR never pays for them (measured: 20 s of NLP + OCR start-up).
-    """
-    global _WARM
-    wanted = {"text", "image"} & set(kinds or ())
-    if not wanted - _WARMED:
-        return
-    _WARM = True
-    from deid.core.policy import Policy
-
-    policy = Policy.from_dict(policy_data)
-    steps: list[tuple[str, Any]] = []
-    try:
-        if "text" in wanted - _WARMED:
-            import deid.text
-
-            steps.append(("deid.text", deid.text.warm_up))
-        if "image" in wanted - _WARMED:
-            import deid.image
-
-            steps.append(("deid.image", lambda: deid.image.warm_up(policy)))
-    except Exception as exc:  # noqa: BLE001 - a missing engine withholds parts later
-        log.warning("could not import an engine module (%s); its parts will be withheld", reason_of(exc))
-    _WARMED.update(wanted)
-    for module, warm in steps:
-        try:
-            warm()
-        except Exception as exc:  # noqa: BLE001 - a missing engine withholds parts later
-            log.warning("could not warm %s (%s); its parts will be withheld", module, reason_of(exc))
-    from deid.core.logconfig import hold_third_party_loggers
-
-    hold_third_party_loggers()  # after the imports: RapidOCR resets its level on import
-
-
-_ALARMS = [0]  # alarms delivered in this process (the handler counts before raising)
-
-
-def _raise_deadline(signum: int, frame: Any) -> None:
-    from deid.core.errors import DeadlineExceeded
-
-    _ALARMS[0] += 1
-    raise DeadlineExceeded("the case's time budget ran out", reason="deadline_exceeded")
-
-
-@contextlib.contextmanager
-def case_budget(seconds: float) -> Iterator[None]:
-    """``limits.timeout_s`` per input, as one budget for the case (SIGALRM).
-
-    Only in a process's main thread (pool workers, the inline run); Dask worker threads
-    cannot take signals, so there the budget is not enforced (see the README). The
-    timer re-arms every 0.25 s: code that catches the first alarm to withhold one part
-    is interrupted again, so every part left is withheld, never passed through.
-    """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-    old = signal.signal(signal.SIGALRM, _raise_deadline)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @dataclass(slots=True)
@@ -195,10 +120,12 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
     policy = Policy.from_dict(policy_data)
     context = CaseContext(key, case_id=task.case_dir)
     items = [CasePart(data, name=rel) for rel, data in task.inputs]
-    alarms = _ALARMS[0]
-    with case_budget(policy.limits.timeout_s * len(items)):
+    alarms = alarms_delivered()
+    # limits.timeout_s per input, as one budget for the case (SIGALRM, main thread only:
+    # not enforced on Dask worker threads, see the README).
+    with time_budget(policy.limits.timeout_s * len(items)):
         result = scrub_case(items, policy, context)
-    if _ALARMS[0] != alarms:
+    if alarms_delivered() != alarms:
         # Some library code may have caught the alarm and carried on with half a
         # detection pass: the whole case is withheld, never trusted.
         from deid.core.errors import DeadlineExceeded

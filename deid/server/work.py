@@ -3,9 +3,9 @@
 The gRPC process never loads spaCy or ONNX: it parses requests, applies limits and hands
 each call to a worker process through :mod:`deid.server.pool`. Each worker holds the key
 (given once at start) and bounds every call by its absolute deadline with a SIGALRM
-timer, so a call whose client has gone or whose deadline has passed cannot keep a
-worker forever (pure-Python work is interrupted; a native call is interrupted when it
-returns to Python).
+timer (:func:`deid.runtime.deadline_budget`), so a call whose client has gone or whose
+deadline has passed cannot keep a worker forever (pure-Python work is interrupted; a
+native call is interrupted when it returns to Python).
 
 Everything here takes and returns picklable values only.
 """
@@ -20,17 +20,16 @@ import secrets
 import signal
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from deid.core.context import CaseContext
-from deid.core.errors import DeadlineExceeded, InputError, WithheldError
+from deid.core.errors import InputError, WithheldError
 from deid.core.logconfig import hold_third_party_loggers
 from deid.core.policy import Policy
 from deid.core.report import Report
+from deid.runtime import deadline_budget, load_engine
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +83,14 @@ def init_worker(key: bytes, lane: str, temp_dir: str, spool_bytes: int, log_leve
     setup_worker_logging(log_level)
     _KEY, _TEMP_DIR, _SPOOL_BYTES = key, temp_dir, spool_bytes
     t0 = time.perf_counter()
-    import deid.text
-
-    deid.text.warm_up()
+    load_engine("text")
     if lane == "files":
         try:
-            import deid.image
+            import deid.image  # noqa: F401 - only whether it imports
         except ImportError:
             log.warning("deid.image is not importable: image calls will be withheld")
         else:
-            deid.image.warm_up()
+            load_engine("image")
     _first_calls(lane)
     hold_third_party_loggers()  # again: RapidOCR resets its own level when imported
     log.info("worker ready (lane=%s, pid=%d, warm-up %.1f s)", lane, os.getpid(), time.perf_counter() - t0)
@@ -141,27 +138,6 @@ def _first_calls(lane: str) -> None:
 def ping() -> int:
     """A no-op task: returns once this worker's initializer (warm-up) has finished."""
     return os.getpid()
-
-
-def _raise_deadline(signum: int, frame: Any) -> None:
-    raise DeadlineExceeded("the call's time budget ran out", reason="deadline_exceeded")
-
-
-@contextmanager
-def _budget(deadline_ts: float) -> Iterator[None]:
-    remaining = deadline_ts - time.time()
-    if remaining <= 0:
-        # Waited in the queue past its deadline: do no work at all.
-        raise DeadlineExceeded("the call's deadline passed before work began", reason="deadline_exceeded")
-    old = signal.signal(signal.SIGALRM, _raise_deadline)
-    # Re-arms every 0.25 s: library code that catches the first one (to withhold a part
-    # and go on to the next) is interrupted again until the call gives up.
-    signal.setitimer(signal.ITIMER_REAL, remaining, 0.25)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 CaseRef = tuple[str, str]  # (caller fingerprint, the case id the client sent)
@@ -217,7 +193,7 @@ def _hand_back(data: bytes) -> tuple[bytes | None, str | None]:
 def scrub_text(text: str, policy: Policy, case_id: CaseRef, deadline_ts: float) -> WorkOutput:
     from deid.text import scrub_text as _scrub
 
-    with _budget(deadline_ts):
+    with deadline_budget(deadline_ts):
         result = _scrub(text, _with_timeout(policy, deadline_ts), _context(case_id))
     return WorkOutput(report=result.report, text=result.text)
 
@@ -227,7 +203,7 @@ def scrub_image(
 ) -> WorkOutput:
     from deid.image import scrub_image as _scrub
 
-    with _budget(deadline_ts):
+    with deadline_budget(deadline_ts):
         result = _scrub(
             _load_source(source), _with_timeout(policy, deadline_ts), _context(case_id),
             output_format=output_format or None,
@@ -241,7 +217,7 @@ def scrub_image(
 def scrub_dicom(source: bytes | str, policy: Policy, case_id: CaseRef, deadline_ts: float) -> WorkOutput:
     from deid.dicom import scrub_dicom as _scrub
 
-    with _budget(deadline_ts):
+    with deadline_budget(deadline_ts):
         result = _scrub(_load_source(source), _with_timeout(policy, deadline_ts), _context(case_id))
     _refuse_withheld(result.report)
     data, path = _hand_back(result.data)
@@ -273,7 +249,7 @@ def scrub_case(
             except UnicodeDecodeError:
                 raise InputError("a text part is not valid UTF-8", reason="bad_encoding") from None
         items.append(CasePart(content, kind=kind or None))  # type: ignore[arg-type]
-    with _budget(deadline_ts):
+    with deadline_budget(deadline_ts):
         result = _scrub(items, _with_timeout(policy, deadline_ts), _context(case_id))
     outputs: list[PartOutput] = []
     for p in result.parts:

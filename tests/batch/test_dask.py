@@ -54,8 +54,8 @@ def test_workers_warmed_their_engines_once(cluster):
         client.register_plugin(WarmEngines(), name="deid-warm-engines")
 
         def warmed() -> bool:
-            from deid.batch import worker
+            from deid import runtime
 
-            return worker._WARM
+            return runtime.is_warm()
 
         assert all(client.run(warmed).values())
