@@ -1,5 +1,5 @@
-"""run_batch: walk a source, scrub its cases (in-process, a process pool or Dask), write
-outputs atomically, keep the manifest, resume.
+"""run_batch: walk a source, scrub its cases (in-process, a process pool or Dask: see
+:mod:`deid.batch.executors`), write outputs atomically, keep the manifest, resume.
 
 The unit of work is a case (one CaseContext): a case is skipped on ``--resume`` when
 every input of it is recorded as scrubbed with its output present, or withheld for a
@@ -10,10 +10,7 @@ case overwrites its own earlier outputs instead of duplicating them.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import logging
-import multiprocessing
-import os
 import shutil
 import time
 from collections import Counter
@@ -22,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deid.batch.executors import make_executor
 from deid.batch.manifest import (
     MANIFEST_NAME,
     Entry,
@@ -35,7 +33,6 @@ from deid.batch.worker import CaseOutcome, CaseTask, process_case
 from deid.core.context import CaseContext, key_id
 from deid.core.errors import InputError, reason_of
 from deid.core.policy import DEFAULT_POLICY, Policy
-from deid.runtime import warm_engines
 
 log = logging.getLogger(__name__)
 
@@ -145,105 +142,8 @@ def case_dirs(cases: list[CaseSpec], key: bytes) -> dict[str, str]:
     return out
 
 
-class _InlineExecutor:
-    """Runs tasks in this process (``--workers 1``): no pickling, engines warmed once."""
-
-    def __init__(self, policy_data: dict[str, Any]) -> None:
-        warm_engines(policy_data)
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
-        fut: cf.Future[Any] = cf.Future()
-        try:
-            fut.set_result(fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - delivered through the future
-            fut.set_exception(exc)
-        return fut
-
-    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        return set(pending), set()
-
-    def close(self) -> None:
-        pass
-
-
-_ONE_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-class _PoolExecutor:
-    """A process pool; each worker warms the engines once (initializer)."""
-
-    def __init__(self, workers: int, policy_data: dict[str, Any] | None = None) -> None:
-        self.workers = workers
-        self.policy_data = policy_data
-        self._new()
-
-    def _new(self) -> None:
-        # One BLAS/OpenMP thread per worker process, as Dask's nanny does: N processes
-        # each starting N math threads oversubscribe the cores (measured: slower than 1
-        # worker). Spawned children inherit the environment at start.
-        for var in _ONE_THREAD_ENV:
-            os.environ.setdefault(var, "1")
-        # spawn: the parent may run threads (progress bar), and fork + threads can deadlock.
-        ctx = multiprocessing.get_context("spawn")
-        self.pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_engines,
-                                            initargs=(self.policy_data,))
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
-        try:
-            return self.pool.submit(fn, *args)
-        except cf.process.BrokenProcessPool:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self._new()
-            return self.pool.submit(fn, *args)
-
-    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        done, not_done = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-        return set(done), set(not_done)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _ThreadExecutor(_PoolExecutor):
-    """Threads waiting on a gRPC server (``--server``): no local engines are loaded."""
-
-    def _new(self) -> None:
-        self.pool = cf.ThreadPoolExecutor(self.workers)  # type: ignore[assignment]
-
-
-class _DaskExecutor:
-    """An existing dask.distributed cluster. Workers warm engines once (a WorkerPlugin)."""
-
-    def __init__(self, address: str, policy_data: dict[str, Any]) -> None:
-        from distributed import Client
-
-        from deid.batch.dask_plugin import WarmEngines
-
-        self.client = Client(address)
-        self.client.register_plugin(WarmEngines(policy_data), name="deid-warm-engines")
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
-
-    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        from distributed import wait
-
-        res = wait(list(pending), return_when="FIRST_COMPLETED")
-        return set(res.done), set(res.not_done)
-
-    def close(self) -> None:
-        self.client.close()
-
-
 def _make_executor(opts: BatchOptions) -> Any:
-    policy_data = opts.policy.to_dict()
-    if opts.server:  # the server does the work; threads only keep it busy
-        return _ThreadExecutor(max(1, opts.workers))
-    if opts.dask:
-        return _DaskExecutor(opts.dask, policy_data)
-    if opts.workers <= 1:
-        return _InlineExecutor(policy_data)
-    return _PoolExecutor(opts.workers, policy_data)
+    return make_executor(opts.policy.to_dict(), workers=opts.workers, dask=opts.dask, server=opts.server)
 
 
 def _read_case(source: Source, case: CaseSpec) -> tuple[list[tuple[str, bytes | Path]], list[Entry]]:
@@ -276,9 +176,7 @@ def run_batch(
     source = open_source(src, max_bytes=opts.policy.dicom.max_file_bytes, limits=opts.source_limits)
     try:
         if opts.single_case and len(source.cases) > 1:
-            from deid.batch.sources import CaseSpec as _Spec
-
-            merged = _Spec(key=".")
+            merged = CaseSpec(key=".")
             for c in source.cases:
                 merged.inputs.extend(c.inputs)
                 merged.rejected.update(c.rejected)
