@@ -43,9 +43,10 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian
+
+from tests.support.dicom_build import attach_file_meta, ct12_pixel_module
 
 PLANTED = {
     "name": "Zanzibarova^Quenthorpe",
@@ -144,20 +145,11 @@ def make_series(folder: Path, slices: int, size: int, *, clinical_only: bool = F
         ds.Rows = ds.Columns = size
         ds.SamplesPerPixel = 1
         ds.PhotometricInterpretation = "MONOCHROME2"
-        ds.BitsAllocated = 16
-        ds.BitsStored = 12
-        ds.HighBit = 11
-        ds.PixelRepresentation = 0
-        ds.RescaleIntercept = "-1024"
-        ds.RescaleSlope = "1"
+        ct12_pixel_module(ds)
         ds.WindowCenter = "40"
         ds.WindowWidth = "400"
         ds.PixelData = rng.integers(0, 4095, (size, size), dtype=np.uint16).tobytes()
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = ds.SOPClassUID
-        meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.file_meta = meta
+        attach_file_meta(ds)
         path = folder / f"{P['family']}_{i:04d}.dcm"
         ds.save_as(path, enforce_file_format=True)
         paths.append(path)
@@ -349,11 +341,7 @@ def _jpeg_clip(frames: int, rows: int, columns: int) -> bytes:
     ds.PixelData = encapsulate(encoded, has_bot=True)
     ds["PixelData"].VR = "OB"
     ds["PixelData"].is_undefined_length = True
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    meta.TransferSyntaxUID = JPEGBaseline8Bit
-    ds.file_meta = meta
+    attach_file_meta(ds, JPEGBaseline8Bit)
     out = io.BytesIO()
     ds.save_as(out, enforce_file_format=True)
     return out.getvalue()

@@ -7,7 +7,7 @@ import zlib
 
 import numpy as np
 import pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
@@ -15,6 +15,8 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
 )
+
+from tests.support.dicom_build import attach_file_meta, ct12_pixel_module
 
 KEY = b"test-key-for-dicom-0123456789abcdef"
 
@@ -216,12 +218,7 @@ def build(
 
     out = io.BytesIO()
     if with_meta:
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = ds.SOPClassUID
-        meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        meta.TransferSyntaxUID = transfer_syntax
-        meta.SourceApplicationEntityTitle = P["source_ae"]
-        ds.file_meta = meta
+        attach_file_meta(ds, transfer_syntax, SourceApplicationEntityTitle=P["source_ae"])
         ds.preamble = P["preamble"].encode().ljust(128, b"\x00")
         ds.save_as(out, enforce_file_format=True)
     else:
@@ -257,12 +254,7 @@ def _add_pixels(ds: Dataset, modality: str, frames: int, rows: int, columns: int
         shape = (frames, rows, columns) if frames > 1 else (rows, columns)
         ds.PixelData = rng.integers(0, 255, shape, dtype=np.uint8).tobytes()
     else:
-        ds.BitsAllocated = 16
-        ds.BitsStored = 12
-        ds.HighBit = 11
-        ds.PixelRepresentation = 0
-        ds.RescaleIntercept = "-1024"
-        ds.RescaleSlope = "1"
+        ct12_pixel_module(ds)
         ds.PixelSpacing = [0.7, 0.7]
         ds.SliceThickness = "5"
         ds.ImagePositionPatient = [0, 0, 5]
