@@ -33,6 +33,7 @@ from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable
 from deid.core.policy import Policy
 from deid.text.api import Detection
+from deid.text.normalize import normalized_view
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +249,24 @@ class TextEngine:
         return out
 
     def detect_many(self, texts: Sequence[str], policy: Policy, context: CaseContext | None) -> list[list[Detection]]:
+        """Detect on each text's normalised view (:mod:`deid.text.normalize`); spans map
+        back to the input."""
+        views = [normalized_view(t) for t in texts]
+        found = self._detect_views([v.text for v in views], policy, context)
+        out = []
+        for view, dets in zip(views, found, strict=True):
+            if view.identity:
+                out.append(dets)
+                continue
+            mapped = []
+            for d in dets:
+                s, e = view.to_original(d.start, d.end)
+                if e > s:
+                    mapped.append(Detection(d.kind, s, e, d.score, d.source))
+            out.append(mapped)
+        return out
+
+    def _detect_views(self, texts: Sequence[str], policy: Policy, context: CaseContext | None) -> list[list[Detection]]:
         size = max(1000, policy.text.chunk_chars)
         windows: list[tuple[int, int, int, int]] = []  # (text index, start, keep_end, end)
         for i, text in enumerate(texts):
