@@ -190,6 +190,9 @@ class TextEngine:
         registry.add_recognizer(CityGazetteerRecognizer())
         registry.add_recognizer(KnownInstitutionRecognizer())
         registry.add_recognizer(NameSlotRecognizer())
+        from deid.text.month_day import MonthDayRecognizer
+
+        registry.add_recognizer(MonthDayRecognizer())
         enhancer = type("NoContextEnhancer", (_NoContextEnhancer, ContextAwareEnhancer), {})(
             context_similarity_factor=0.0, min_score_with_context_similarity=0.0, context_prefix_count=0, context_suffix_count=0
         )
