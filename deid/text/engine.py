@@ -193,6 +193,9 @@ class TextEngine:
         from deid.text.month_day import MonthDayRecognizer
 
         registry.add_recognizer(MonthDayRecognizer())
+        from deid.text.slots import VocabularyGateRecognizer
+
+        registry.add_recognizer(VocabularyGateRecognizer())
         enhancer = type("NoContextEnhancer", (_NoContextEnhancer, ContextAwareEnhancer), {})(
             context_similarity_factor=0.0, min_score_with_context_similarity=0.0, context_prefix_count=0, context_suffix_count=0
         )
@@ -298,6 +301,15 @@ class TextEngine:
 
     def _keep(self, text: str, d: Detection) -> bool:
         span = text[d.start : d.end]
+        if d.source.startswith("gate_"):
+            # the vocabulary gate (deid/text/slots.py): an eponym in its clinical frame
+            # ("pouch of Douglas", "Bethesda III", "Murphy sign") is no person or place
+            if (_EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _OF_EPONYM.search(text, max(0, d.start - 30), d.start)
+                    or _ROMAN_AFTER.match(text, d.end)):
+                return False
+            if span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
+                return False
+            return not self._is_clinical(span)
         if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "institution_context", "location_context"):
             if self._is_clinical(span) or any(ch.isdigit() for ch in span):
                 return False
