@@ -116,6 +116,12 @@ _TOKEN = regex.compile(r"[^\W_]+")
 _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 
 
+# guesses whose known-safe words are cut out (see TextEngine._trim_safe_words)
+_TRIMMED_SOURCES = frozenset({
+    "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
+    "institution_context", "location_context", "city_state_zip",
+})
+
 _STOPWORDS = frozenset(
     "a an the and or but is was are were has had have with without for from to of in on at by as "
     "this that these those he she it they his her their its who whom which what when where how "
@@ -587,8 +593,51 @@ class TextEngine:
                 out.append(Detection("DATE", m.start(1), m.end(1), 0.6, "after_institution"))
         return out
 
+    def _trim_safe_words(self, text: str, dets: list[Detection]) -> list[Detection]:
+        """Cut known-safe words (deid/text/vocabulary.py) out of guesses: spaCy reads an
+        all-capitals note as one long entity ("FEMALE ADMITTED IN TRANSFER FROM <place>
+        HOSPITAL FOR ..."), a name cue takes "pt tol captopril" for a name. What is left
+        are the runs of words the vocabulary does not know, and capitalised words in
+        mixed-case writing when two or more of them stand together ("Sacred Heart").
+        A span naming an institution ("... Hospital") is left whole."""
+        from deid.text.slots import text_style, word_class
+        from deid.text.vocabulary import WordClass
+
+        style = ""
+        out: list[Detection] = []
+        for d in dets:
+            if d.source not in _TRIMMED_SOURCES or d.kind not in ("PERSON", "LOCATION", "ORGANIZATION"):
+                out.append(d)
+                continue
+            toks = list(_WORD_TOKEN.finditer(text, d.start, d.end))
+            if not toks or any(t.group().casefold() in _INSTITUTION_WORDS and t.group().casefold() not in ("of", "the") for t in toks):
+                out.append(d)
+                continue
+            style = style or text_style(text)
+            caps = [t for t in toks if style == "mixed" and t.group()[:1].isupper() and not t.group().isupper()]
+            keep = [word_class(t.group()) is not WordClass.SAFE or (len(caps) >= 2 and t in caps) for t in toks]
+            for k in range(1, len(toks)):  # "John Smith III", "Smith Jr"
+                if keep[k - 1] and toks[k].group().casefold().rstrip(".") in ("jr", "sr", "ii", "iii", "iv"):
+                    keep[k] = True
+            if all(keep):
+                out.append(d)
+                continue
+            i = 0
+            while i < len(toks):
+                if not keep[i]:
+                    i += 1
+                    continue
+                j = i
+                while j + 1 < len(toks) and keep[j + 1]:
+                    j += 1
+                out.append(Detection(d.kind, toks[i].start(), toks[j].end(), d.score, d.source))
+                i = j + 1
+        return out
+
     def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
         from deid.text.recognizers import gazetteer
+        from deid.text.slots import word_class
+        from deid.text.vocabulary import WordClass
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         names: set[str] = set()
@@ -599,12 +648,14 @@ class TextEngine:
                     part = part.strip(".'’")
                     if part.endswith(("'s", "’s")):
                         part = part[:-2]
-                    if len(part) >= 3 and part[0].isupper() and part.casefold() not in self.vocab:
+                    if len(part) >= 3 and part[0].isupper() and part.casefold() not in self.vocab and (
+                            word_class(part) is not WordClass.SAFE):
                         names.add(part)
         out = []
         folded = text.casefold() if len(text.casefold()) == len(text) else None
         for name in names:
-            ambiguous = name.casefold() in first.ambiguous or name.casefold() in last.ambiguous
+            ambiguous = (name.casefold() in first.ambiguous or name.casefold() in last.ambiguous
+                         or word_class(name) is WordClass.AMBIGUOUS)
             # plain substring search with word-boundary checks: no regex compile per name
             hay, needle = (text, name) if ambiguous or folded is None else (folded, name.casefold())
             pos = hay.find(needle)
@@ -649,6 +700,7 @@ class TextEngine:
         allow = {a.casefold() for a in policy.text.allow_list}
         dets = [t for t in (self._strip_field_label(text, d) for d in dets) if t is not None]
         kept = [d for d in dets if d.score >= threshold and self._keep(text, d)]
+        kept = self._trim_safe_words(text, kept)
         if allow:
             kept = [d for d in kept if text[d.start : d.end].casefold() not in allow]
         terms = list(context.deny_terms()) if context is not None else []

@@ -77,7 +77,7 @@ def word_class(word: str) -> WordClass:
     return classify(low)
 
 
-def _style(text: str) -> str:
+def text_style(text: str) -> str:
     """"caps", "lower" or "mixed": how the writer uses capitals."""
     up = low = 0
     for ch in text:
@@ -108,7 +108,7 @@ class VocabularyGateRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         r = rules()
-        style = _style(text)
+        style = text_style(text)
         toks = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
         classes = [word_class(w) for _s, _e, w in toks]
         lows = [w.casefold().rstrip(".") for _s, _e, w in toks]
