@@ -315,7 +315,9 @@ class TextEngine:
                 return False
             if span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
                 return False
-            return not self._is_clinical(span)
+            # after a kinship word or a title the gate has read the vocabulary itself
+            # ("Son, Ed,": a clinical abbreviation elsewhere)
+            return d.source == "gate_person_cue" or not self._is_clinical(span)
         if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "institution_context", "location_context"):
             if self._is_clinical(span) or any(ch.isdigit() for ch in span):
                 return False

@@ -84,8 +84,8 @@ def is_month_day(text: str, start: int, end: int, month: int, second: str) -> bo
         return False
     before = _line_tokens(text, start, end, True, 5)
     nxt = _line_tokens(text, start, end, False, 3)
-    if nxt and nxt[0] in r.next_words:
-        return False
+    if nxt and nxt[0] in r.next_words and re.match(r"[ \t]*[a-z%]", text[end : end + 12], re.IGNORECASE):
+        return False  # the next word only when nothing stands between ("(placed 8/14). AC ...")
     if value in r.always_duration:
         return False
     if value in r.duration_denominators and (

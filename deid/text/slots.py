@@ -49,6 +49,8 @@ class SlotRules:
     place_after: frozenset[str]
     place_generic: frozenset[str]
     extra_safe: frozenset[str]
+    place_abbrev_before: frozenset[str]
+    place_abbrev_not: frozenset[str]
 
 
 @functools.cache
@@ -63,6 +65,7 @@ def rules() -> SlotRules:
         words("person_before_strong"), words("person_before_weak"), phrases, words("person_after"),
         words("person_after_strong"), words("place_verbs"), words("place_prepositions"),
         words("place_after"), words("place_generic"), words("extra_safe"),
+        words("place_abbrev_before"), words("place_abbrev_not"),
     )
 
 
@@ -133,6 +136,9 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     ok = j + 1 < n and close(j, j + 1) and text[toks[j][1] : toks[j][1] + 1] == "."  # an initial
                 elif c is WordClass.UNKNOWN:
                     ok = _NAME_SHAPE.match(w) is not None or w.isupper()
+                elif c is WordClass.AMBIGUOUS and j == i and not strong and j + 1 < n and close(j, j + 1) and (
+                        classes[j + 1] is WordClass.UNKNOWN):
+                    ok = True  # "with patty <unknown surname>"
                 elif c is WordClass.AMBIGUOUS:
                     # after a title or a kinship word, an everyday word that is also a
                     # name ("son bill") — but not what follows "my dr" ("said", "wants")
@@ -160,8 +166,19 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 weak = low in r.person_before_weak
                 if strong or weak:
                     j = take_name(i + 1, strong)
-                    if j > i + 1 and not (weak and classes[i + 1] is not WordClass.UNKNOWN):
-                        out.append(self._result("PERSON", toks[i + 1][0], toks[j - 1][1], 0.6, "gate_person_cue"))
+                    if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):
+                        # a kinship word or a title outranks a pattern's guess on the same span
+                        out.append(self._result("PERSON", toks[i + 1][0], toks[j - 1][1], 0.9 if strong else 0.6, "gate_person_cue"))
+            # 2b. a title, then a word the vocabulary knows, then "aware" or a credential:
+            # "dr. <word> aware" names a doctor whatever the word also means
+            if low in ("dr", "drs", "doctor") and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and (
+                    lows[i + 2] in r.person_after_strong or lows[i + 2] == "aware") and lows[i + 1] not in _AFTER_TITLE_NOT_NAMES:
+                out.append(self._result("PERSON", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_person_cue"))
+            # 2c. a two-letter hospital abbreviation after a preposition of place
+            if (low in r.place_abbrev_before and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2
+                    and classes[i + 1] is not WordClass.SAFE and lows[i + 1] not in r.place_abbrev_not
+                    and (toks[i + 1][2].isupper() or style == "lower")):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
             # 3. an initial and a word: "W. MAROTTA", "q. lander"
             if len(w) == 1 and w.isalpha() and text[e : e + 1] == "." and i + 1 < n and close(i, i + 1):
                 c2 = classes[i + 1]
@@ -221,7 +238,8 @@ class VocabularyGateRecognizer(EntityRecognizer):
         body = text.rstrip(" \t\n/")
         if not body:
             return []
-        line_start = body.rfind("\n") + 1
+        # the last line, or what follows the last full stop on it ("... 1400U/HR. <NAME>")
+        line_start = max(body.rfind("\n") + 1, body.rfind(". ") + 2 if body.rfind(". ") > body.rfind("\n") else 0)
         idx = [i for i, (s, _e, _w) in enumerate(toks) if line_start <= s < len(body)]
         if not idx or len(idx) > 3 or line_start == 0:
             return []
