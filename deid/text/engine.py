@@ -615,6 +615,13 @@ class TextEngine:
             if not toks or any(t.group().casefold() in _INSTITUTION_WORDS and t.group().casefold() not in ("of", "the") for t in toks):
                 out.append(d)
                 continue
+            if d.source == "NameSlotRecognizer":
+                # a name cue's guess is dropped when every word is known-safe ("pt tol
+                # captopril"), never cut: "Cheers, Pat Hand" stays whole
+                if all(word_class(t.group()) is WordClass.SAFE for t in toks):
+                    continue
+                out.append(d)
+                continue
             style = style or text_style(text)
             caps = [t for t in toks if style == "mixed" and t.group()[:1].isupper() and not t.group().isupper()]
             keep = [word_class(t.group()) is not WordClass.SAFE or (len(caps) >= 2 and t in caps) for t in toks]

@@ -33,8 +33,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from deid.text.recognizers import _AFTER_TITLE_NOT_NAMES, DATA
 from deid.text.vocabulary import WordClass, classify
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|@")
-_NAME_SHAPE = re.compile(r"[A-Za-z][a-z]+(?:['’][A-Za-z][a-z]+)?(?:-[A-Za-z][a-z]+)?$")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*|@")
+_NAME_SHAPE = re.compile(r"[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?(?:-[^\W\d_]+)?$")
 
 
 @dataclass(frozen=True)
