@@ -624,7 +624,10 @@ class TextEngine:
                 continue
             style = style or text_style(text)
             caps = [t for t in toks if style == "mixed" and t.group()[:1].isupper() and not t.group().isupper()]
-            keep = [word_class(t.group()) is not WordClass.SAFE or (len(caps) >= 2 and t in caps) for t in toks]
+            # without capitals to go by (all-capitals or all-lower-case writing) a guess
+            # keeps only words the vocabulary does not know: "NEO WEANED" is no name
+            floor = WordClass.SAFE if style == "mixed" else WordClass.AMBIGUOUS
+            keep = [word_class(t.group()) not in (WordClass.SAFE, floor) or (len(caps) >= 2 and t in caps) for t in toks]
             for k in range(1, len(toks)):  # "John Smith III", "Smith Jr"
                 if keep[k - 1] and toks[k].group().casefold().rstrip(".") in ("jr", "sr", "ii", "iii", "iv"):
                     keep[k] = True
