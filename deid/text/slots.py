@@ -190,6 +190,8 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 k = i - 1
                 while k >= 0 and i - k <= 3 and (k == i - 1 or close(k, k + 1)):
                     ck = classes[k]
+                    if lows[k] in r.person_before_weak or lows[k] in r.person_before_strong:
+                        break  # a cue word is no name: "per rn", "dr aware"
                     if ck is WordClass.UNKNOWN or (ck is WordClass.AMBIGUOUS and strong_after and len(toks[k][2]) > 1):
                         k -= 1
                         continue
