@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         analyzer.analyze("Warm-up: seen by Dr. Smith on 3/4.", language="en")
         t0 = time.perf_counter()
         p_out = {
-            (r["patient"], r["note"]): anonymizer.anonymize(text=r["text"], analyzer_results=analyzer.analyze(r["text"], language="en")).text
+            (r["patient"], r["note"]): anonymizer.anonymize(text=r["text"], analyzer_results=analyzer.analyze(r["text"], language="en")).text  # type: ignore[arg-type]
             for r in recs
         }
         t_pres = time.perf_counter() - t0
