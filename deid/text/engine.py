@@ -285,8 +285,17 @@ class TextEngine:
             if text.strip():
                 windows.extend((i, s, k, e) for s, k, e in self._chunks(text, size))
         per_text: list[list[Detection]] = [[] for _ in texts]
-        pieces = (texts[i][s:e] for i, s, _k, e in windows)
-        for (i, s, k, _e), doc in zip(windows, self.nlp.pipe(pieces, batch_size=32), strict=True):
+        from deid.text.slots import text_style
+
+        # spaCy's small model is case-sensitive: on all-capitals or all-lower-case writing
+        # its entities are noise that the vocabulary trimming throws away again, so those
+        # pieces are only tokenised and the vocabulary gate reads them (measured on the
+        # real dev notes: same recall, fewer over-redactions, faster)
+        pieces = [texts[i][s:e] for i, s, _k, e in windows]
+        mixed = [text_style(p) == "mixed" for p in pieces]
+        ner_docs = iter(self.nlp.pipe((p for p, m in zip(pieces, mixed, strict=True) if m), batch_size=32))
+        docs = (next(ner_docs) if m else self.nlp.make_doc(p) for p, m in zip(pieces, mixed, strict=True))
+        for (i, s, k, _e), doc in zip(windows, docs, strict=True):
             piece = doc.text
             results = self.analyzer.analyze(
                 piece, language="en", nlp_artifacts=self._artifacts(doc), score_threshold=0.0
