@@ -51,6 +51,8 @@ class SlotRules:
     extra_safe: frozenset[str]
     place_abbrev_before: frozenset[str]
     place_abbrev_not: frozenset[str]
+    place_after_named: frozenset[str]
+    place_kind_words: frozenset[str]
 
 
 @functools.cache
@@ -66,6 +68,7 @@ def rules() -> SlotRules:
         words("person_after_strong"), words("place_verbs"), words("place_prepositions"),
         words("place_after"), words("place_generic"), words("extra_safe"),
         words("place_abbrev_before"), words("place_abbrev_not"),
+        words("place_after_named"), words("place_kind_words"),
     )
 
 
@@ -217,6 +220,11 @@ class VocabularyGateRecognizer(EntityRecognizer):
                         break
                     if k > j:
                         out.append(self._result("LOCATION", toks[j][0], toks[k - 1][1], 0.6, "gate_place"))
+            # 5b. where a person lives: "lives with son and family in <town>"
+            if (low == "in" and i + 1 < n and close(i, i + 1) and classes[i + 1] is WordClass.UNKNOWN
+                    and any(lows[k] in ("lives", "living", "resides", "lived", "live") for k in range(max(0, i - 6), i))
+                    and same_line(max(0, i - 6), i)):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
             # 6. words before a place word: "<town> hosp", "<name> rehab", "<abbrev> ew"
             if low in r.place_after and i > 0 and close(i - 1, i):
                 k = i - 1
@@ -226,10 +234,14 @@ class VocabularyGateRecognizer(EntityRecognizer):
                         break
                     if ck is WordClass.UNKNOWN or (ck is WordClass.AMBIGUOUS and (
                         len(toks[k][2]) <= 3 or (style != "caps" and toks[k][2][:1].isupper())
-                    )):
+                    )) or (low in r.place_after_named and len(toks[k][2]) > 1):
                         k -= 1
                         continue
                     break
+                # words of a kind ("heart hospital") name no place unless a name stands
+                # before them ("<saint's name> heart hospital")
+                while k < i - 1 and lows[k + 1] in r.place_kind_words and classes[k + 1] is WordClass.SAFE:
+                    k += 1
                 if k < i - 1:
                     out.append(self._result("LOCATION", toks[k + 1][0], toks[i - 1][1], 0.55, "gate_place_word"))
         out.extend(self._signoff(text, toks, classes))
