@@ -28,8 +28,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import regex
+
 # letters and marks by category that render as nothing
 _INVISIBLE_EXTRA = frozenset("\u034f\u115f\u1160\u3164\uffa0\u17b4\u17b5")
+_INVISIBLE = regex.compile(r"[\p{Cf}\u034f\u115f\u1160\u3164\uffa0\u17b4\u17b5]")
 _WRAP = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 
 
@@ -40,9 +43,9 @@ def is_invisible(ch: str) -> bool:
 
 def strip_invisible(text: str) -> str:
     """``text`` without invisible characters (the output never carries them)."""
-    if text.isascii():
+    if text.isascii() or _INVISIBLE.search(text) is None:
         return text
-    return "".join(ch for ch in text if not is_invisible(ch))
+    return _INVISIBLE.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,8 @@ class View:
 def normalized_view(text: str) -> View:
     """Build the view (see the module docstring)."""
     wraps = [m.span() for m in _WRAP.finditer(text)] if "-" in text else []
-    if text.isascii() and not wraps:
+    if not wraps and (text.isascii() or (
+            unicodedata.is_normalized("NFKC", text) and _INVISIBLE.search(text) is None)):
         return View(text, text)
     out: list[str] = []
     starts: list[int] = []

@@ -27,12 +27,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import regex
 import yaml
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from deid.text.recognizers import _AFTER_TITLE_NOT_NAMES, DATA
 from deid.text.vocabulary import WordClass, classify
 
+_UPPER = regex.compile(r"\p{Lu}")
+_LOWER = regex.compile(r"\p{Ll}")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*|@")
 _NAME_SHAPE = re.compile(r"[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?(?:-[^\W\d_]+)?$")
 
@@ -83,15 +86,11 @@ def word_class(word: str) -> WordClass:
     return classify(low)
 
 
+@functools.lru_cache(maxsize=64)  # asked by the engine, the gate and the trimming per text
 def text_style(text: str) -> str:
     """"caps", "lower" or "mixed": how the writer uses capitals."""
-    up = low = 0
-    for ch in text:
-        if ch.isupper():
-            up += 1
-        elif ch.islower():
-            low += 1
-    total = up + low
+    up = len(_UPPER.findall(text))
+    total = up + len(_LOWER.findall(text))
     if not total:
         return "mixed"
     share = up / total
