@@ -109,7 +109,9 @@ def scrub_texts(
         report = Report(input_kind="text", findings=findings)
         report.timings["detect"] = t_detect / max(1, len(decoded))
         if policy.text.verify and findings:
-            replaced = {(d.kind, text[d.start : d.end]) for d in dets}
+            from deid.text.normalize import strip_invisible
+
+            replaced = {(d.kind, strip_invisible(text[d.start : d.end])) for d in dets}
             out, verification = _verify(out, replaced, policy, context, report)
             report.verification = verification
         report.timings["transform"] = time.perf_counter() - t1

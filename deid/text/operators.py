@@ -19,6 +19,7 @@ from deid.core.policy import Policy
 from deid.core.report import Finding
 from deid.text.api import Detection
 from deid.text.dates import shift_date
+from deid.text.normalize import strip_invisible
 
 TAGS = {
     "PERSON": "[NAME]", "DATE": "[DATE]", "AGE": "90+", "PHONE": "[PHONE]", "FAX": "[FAX]",
@@ -126,11 +127,12 @@ def apply_operators(
         if d.start < pos:
             continue
         new, action = replacement(d.kind, text[d.start : d.end], policy, context)
-        pieces.append(text[pos : d.start])
+        pieces.append(strip_invisible(text[pos : d.start]))
         pieces.append(new)
         findings.append(Finding(kind=d.kind, action=action, score=round(d.score, 3), source=d.source, span=(d.start, d.end)))
         pos = d.end
-    pieces.append(text[pos:])
+    # invisible characters never reach the output, next to a replacement or not
+    pieces.append(strip_invisible(text[pos:]))
     return "".join(pieces), findings
 
 

@@ -1,0 +1,263 @@
+"""The vocabulary gate: a word where a name or a place stands is kept only when it is
+known-safe vocabulary.
+
+Detectors that look for what resembles PHI miss what their authors did not imagine; the
+gate decides the other way round. It reads the known-safe vocabulary
+(:mod:`deid.text.vocabulary`: SAFE / AMBIGUOUS / UNKNOWN) and the positions a name or a
+place can take (``data/slots.yaml``):
+
+* a capitalised word in mixed-case or lower-case writing ("seen by Healey today") that
+  is UNKNOWN: capitals carry meaning there;
+* after a person cue (kinship, title, role: "dtr <name>", "w/ md <name>", "np <name>")
+  or before a credential ("<first> <last> rn", "<name> aware"), in any case style: an
+  UNKNOWN word, or an AMBIGUOUS one after a strong cue ("son bill");
+* an initial and a word ("W. <SURNAME>", "q. <name> rrt");
+* after a verb of moving a patient and to/from/at ("transfer to <ward> 2", "admitted
+  to <2-letter hospital>"), or before a place word ("<town> hosp", "<name> rehab");
+* a last line of one to three unknown words (a sign-off).
+
+A SAFE word is never taken, so the cost in clinical words is bounded by what the
+vocabulary knows; measured on the real development notes (bench/text_real.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+import yaml
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from deid.text.recognizers import _AFTER_TITLE_NOT_NAMES, DATA
+from deid.text.vocabulary import WordClass, classify
+
+_UPPER = regex.compile(r"\p{Lu}")
+_LOWER = regex.compile(r"\p{Ll}")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*|@")
+_NAME_SHAPE = re.compile(r"[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?(?:-[^\W\d_]+)?$")
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    person_before_strong: frozenset[str]
+    person_before_weak: frozenset[str]
+    person_cue_phrases: re.Pattern[str]
+    person_after: frozenset[str]
+    person_after_strong: frozenset[str]
+    place_verbs: frozenset[str]
+    place_prepositions: frozenset[str]
+    place_after: frozenset[str]
+    place_generic: frozenset[str]
+    extra_safe: frozenset[str]
+    place_abbrev_before: frozenset[str]
+    place_abbrev_not: frozenset[str]
+    place_after_named: frozenset[str]
+    place_kind_words: frozenset[str]
+
+
+@functools.cache
+def rules() -> SlotRules:
+    spec = yaml.safe_load((DATA / "slots.yaml").read_text(encoding="utf-8"))
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(w).casefold() for w in spec[key])
+
+    phrases = re.compile(r"\b(?:" + "|".join(spec["person_cue_phrases"]) + r")[ \t:,]*$", re.IGNORECASE)
+    return SlotRules(
+        words("person_before_strong"), words("person_before_weak"), phrases, words("person_after"),
+        words("person_after_strong"), words("place_verbs"), words("place_prepositions"),
+        words("place_after"), words("place_generic"), words("extra_safe"),
+        words("place_abbrev_before"), words("place_abbrev_not"),
+        words("place_after_named"), words("place_kind_words"),
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def word_class(word: str) -> WordClass:
+    """The vocabulary's class, with the gate's extra clinical shorthand as SAFE."""
+    low = word.casefold().rstrip(".")
+    if low.endswith(("'s", "’s")):
+        low = low[:-2]
+    if low in rules().extra_safe:
+        return WordClass.SAFE
+    return classify(low)
+
+
+@functools.lru_cache(maxsize=64)  # asked by the engine, the gate and the trimming per text
+def text_style(text: str) -> str:
+    """"caps", "lower" or "mixed": how the writer uses capitals."""
+    up = len(_UPPER.findall(text))
+    total = up + len(_LOWER.findall(text))
+    if not total:
+        return "mixed"
+    share = up / total
+    return "caps" if share > 0.7 else "lower" if share < 0.03 else "mixed"
+
+
+class VocabularyGateRecognizer(EntityRecognizer):
+    """Names and places in the positions listed in ``data/slots.yaml`` that the
+    vocabulary does not know (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON", "LOCATION"], name="VocabularyGateRecognizer")
+
+    def load(self) -> None:
+        rules()
+
+    @staticmethod
+    def _result(kind: str, start: int, end: int, score: float, source: str) -> RecognizerResult:
+        return RecognizerResult(kind, start, end, score, recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: source})
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        r = rules()
+        style = text_style(text)
+        toks = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        classes = [word_class(w) for _s, _e, w in toks]
+        lows = [w.casefold().rstrip(".") for _s, _e, w in toks]
+        out: list[RecognizerResult] = []
+        n = len(toks)
+
+        def same_line(i: int, j: int) -> bool:
+            return "\n" not in text[toks[i][1] : toks[j][0]]
+
+        def close(i: int, j: int) -> bool:
+            """Token j follows token i with only spaces and light punctuation between."""
+            gap = text[toks[i][1] : toks[j][0]]
+            return len(gap) <= 3 and "\n" not in gap and all(ch in " \t,:.-'" for ch in gap)
+
+        def take_name(i: int, strong: bool) -> int:
+            """Tokens from i that are a name here: returns the end index (exclusive)."""
+            j = i
+            while j < n and j - i < 3:
+                c = classes[j]
+                w = toks[j][2]
+                if len(w) == 1 and w.isalpha():
+                    ok = j + 1 < n and close(j, j + 1) and text[toks[j][1] : toks[j][1] + 1] == "."  # an initial
+                elif c is WordClass.UNKNOWN:
+                    ok = _NAME_SHAPE.match(w) is not None or w.isupper()
+                elif c is WordClass.AMBIGUOUS and j == i and not strong and j + 1 < n and close(j, j + 1) and (
+                        classes[j + 1] is WordClass.UNKNOWN):
+                    ok = True  # "with patty <unknown surname>"
+                elif c is WordClass.AMBIGUOUS:
+                    # after a title or a kinship word, an everyday word that is also a
+                    # name ("son bill") — but not what follows "my dr" ("said", "wants")
+                    ok = (strong and lows[j] not in _AFTER_TITLE_NOT_NAMES and (style != "mixed" or w[:1].isupper())) or (
+                        j > i and w[:1].isupper() == toks[i][2][:1].isupper()) or (
+                        style == "mixed" and w[:1].isupper() and not w.isupper())
+                else:
+                    ok = False
+                if not ok or (j > i and not close(j - 1, j)):
+                    break
+                j += 1
+            return j
+
+        for i in range(n):
+            s, e, w = toks[i]
+            c = classes[i]
+            low = lows[i]
+            # 1. a capitalised UNKNOWN word in writing where capitals mean something
+            if c is WordClass.UNKNOWN and style != "caps" and _NAME_SHAPE.match(w) and w[0].isupper() and w[1:].islower():
+                out.append(self._result("PERSON", s, e, 0.6, "gate_capitalised"))
+                continue
+            # 2. after a person cue
+            if i + 1 < n and close(i, i + 1):
+                strong = low in r.person_before_strong
+                weak = low in r.person_before_weak
+                if strong or weak:
+                    j = take_name(i + 1, strong)
+                    if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):
+                        # a kinship word or a title outranks a pattern's guess on the same span
+                        out.append(self._result("PERSON", toks[i + 1][0], toks[j - 1][1], 0.9 if strong else 0.6, "gate_person_cue"))
+            # 2b. a title, then a word the vocabulary knows, then "aware" or a credential:
+            # "dr. <word> aware" names a doctor whatever the word also means
+            if low in ("dr", "drs", "doctor") and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and (
+                    lows[i + 2] in r.person_after_strong or lows[i + 2] == "aware") and lows[i + 1] not in _AFTER_TITLE_NOT_NAMES:
+                out.append(self._result("PERSON", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_person_cue"))
+            # 2c. a two-letter hospital abbreviation after a preposition of place
+            if (low in r.place_abbrev_before and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2
+                    and classes[i + 1] is not WordClass.SAFE and lows[i + 1] not in r.place_abbrev_not
+                    and (toks[i + 1][2].isupper() or style == "lower")):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+            # 3. an initial and a word: "W. MAROTTA", "q. lander"
+            if len(w) == 1 and w.isalpha() and text[e : e + 1] == "." and i + 1 < n and close(i, i + 1):
+                c2 = classes[i + 1]
+                if c2 is WordClass.UNKNOWN or (c2 is WordClass.AMBIGUOUS and i + 2 < n and lows[i + 2] in r.person_after_strong):
+                    out.append(self._result("PERSON", s, toks[i + 1][1], 0.6, "gate_initial"))
+            # 4. before a credential or "aware": walk back over non-safe words
+            if low in r.person_after and i > 0 and close(i - 1, i) and toks[i - 1][2] != "@":
+                strong_after = low in r.person_after_strong
+                k = i - 1
+                while k >= 0 and i - k <= 3 and (k == i - 1 or close(k, k + 1)):
+                    ck = classes[k]
+                    if lows[k] in r.person_before_weak or lows[k] in r.person_before_strong:
+                        break  # a cue word is no name: "per rn", "dr aware"
+                    if ck is WordClass.UNKNOWN or (ck is WordClass.AMBIGUOUS and strong_after and len(toks[k][2]) > 1):
+                        k -= 1
+                        continue
+                    break
+                if k < i - 1:
+                    out.append(self._result("PERSON", toks[k + 1][0], toks[i - 1][1], 0.6, "gate_person_after"))
+            # 5. a place after a verb of moving and a preposition
+            if low in r.place_prepositions and i > 0 and i + 1 < n and same_line(i - 1, i) and close(i, i + 1):
+                verb = lows[i - 1] in r.place_verbs or (i > 1 and lows[i - 2] in r.place_verbs and lows[i - 1] in ("back", "the"))
+                if verb:
+                    j = i + 1
+                    if lows[j] == "the" and j + 1 < n:
+                        j += 1
+                    k = j
+                    while k < n and k - j < 3 and (k == j or close(k - 1, k)):
+                        ck, wk = classes[k], toks[k][2]
+                        if ck is WordClass.UNKNOWN or (ck is WordClass.AMBIGUOUS and (
+                            len(wk) <= 3 and wk.isalpha() or (style != "caps" and wk[:1].isupper() and not wk.isupper())
+                            or (k + 1 < n and lows[k + 1] in r.place_after)
+                        )):
+                            k += 1
+                            continue
+                        break
+                    if k > j:
+                        out.append(self._result("LOCATION", toks[j][0], toks[k - 1][1], 0.6, "gate_place"))
+            # 5b. where a person lives: "lives with son and family in <town>"
+            if (low == "in" and i + 1 < n and close(i, i + 1) and classes[i + 1] is WordClass.UNKNOWN
+                    and any(lows[k] in ("lives", "living", "resides", "lived", "live") for k in range(max(0, i - 6), i))
+                    and same_line(max(0, i - 6), i)):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+            # 6. words before a place word: "<town> hosp", "<name> rehab", "<abbrev> ew"
+            if low in r.place_after and i > 0 and close(i - 1, i):
+                k = i - 1
+                while k >= 0 and i - k <= 3 and (k == i - 1 or close(k, k + 1)):
+                    ck = classes[k]
+                    if lows[k] in r.place_generic or lows[k] in r.place_after:
+                        break
+                    if ck is WordClass.UNKNOWN or (ck is WordClass.AMBIGUOUS and (
+                        len(toks[k][2]) <= 3 or (style != "caps" and toks[k][2][:1].isupper())
+                    )) or (low in r.place_after_named and len(toks[k][2]) > 1):
+                        k -= 1
+                        continue
+                    break
+                # words of a kind ("heart hospital") name no place unless a name stands
+                # before them ("<saint's name> heart hospital")
+                while k < i - 1 and lows[k + 1] in r.place_kind_words and classes[k + 1] is WordClass.SAFE:
+                    k += 1
+                if k < i - 1:
+                    out.append(self._result("LOCATION", toks[k + 1][0], toks[i - 1][1], 0.55, "gate_place_word"))
+        out.extend(self._signoff(text, toks, classes))
+        return out
+
+    def _signoff(self, text: str, toks: list[tuple[int, int, str]], classes: list[WordClass]) -> list[RecognizerResult]:
+        """A last line of one to three words, none of them SAFE: a signature."""
+        body = text.rstrip(" \t\n/")
+        if not body:
+            return []
+        # the last line, or what follows the last full stop on it ("... 1400U/HR. <NAME>")
+        line_start = max(body.rfind("\n") + 1, body.rfind(". ") + 2 if body.rfind(". ") > body.rfind("\n") else 0)
+        idx = [i for i, (s, _e, _w) in enumerate(toks) if line_start <= s < len(body)]
+        if not idx or len(idx) > 3 or line_start == 0:
+            return []
+        if any(classes[i] is WordClass.SAFE or len(toks[i][2]) < 2 and not toks[i][2].isupper() for i in idx):
+            return []
+        if not any(classes[i] is WordClass.UNKNOWN for i in idx):
+            return []
+        return [self._result("PERSON", toks[idx[0]][0], toks[idx[-1]][1], 0.6, "gate_signoff")]

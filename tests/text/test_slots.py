@@ -1,0 +1,58 @@
+"""The vocabulary gate (deid/text/slots.py): unknown words where a name or a place
+stands are removed; known words stay. Real engine, synthetic notes (invented names)."""
+
+import pytest
+
+from deid import scrub_text
+from deid.text import find_phi
+from deid.text.slots import VocabularyGateRecognizer, text_style
+
+
+def removed(text: str, value: str) -> bool:
+    return value not in scrub_text(text).text
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # nursing shorthand, all lower case: a cue, then a name no list holds
+    ("dtr zorvanne in contact by phone, plans visit this eve", "zorvanne"),
+    ("bp 88/40, np quelmark made aware, hespan given", "quelmark"),
+    ("hold lasix for low pa pressures per md Tavrinek.", "Tavrinek"),
+    ("will consult with patty hoelvark re skin care.", "hoelvark"),
+    # all capitals: a credential or "aware" after the name, an initial before it
+    ("RUN OF VENT BIGEMINY BREVA TULMAK AWARE MGSO4 GIVEN.", "TULMAK"),
+    ("MILRINONE OFF AS PER W. MARQUELLO.  GU: GOOD U/O.", "MARQUELLO"),
+    ("all is well at this time. q. landrovik rrt", "landrovik"),
+    # places: after a verb of moving a patient, two-letter hospital abbreviations
+    ("PLAN: TRANSFER TO QUARVELLIN 2 IN AM.", "QUARVELLIN"),
+    ("46 year old male came into XQ on 7/18 with leg pain", "XQ"),
+    ("pt taken to kernavik hosp. she sustained a lac", "kernavik"),
+    # capitalised unknown word in mixed-case writing
+    ("Surgeon from Brellington in this eve to talk to pt.", "Brellington"),
+    # a sign-off after the last full stop
+    ("PT IS ON 850U/HR HEPARIN NOT 1400U/HR. ZORIANA\n", "ZORIANA"),
+    # a kinship word, then an everyday word that is also a name
+    ("Family: Son, Ed, was updated by MD today.", "Ed"),
+])
+def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text, value):
+    assert removed(text, value)
+
+
+@pytest.mark.parametrize("text", [
+    "pt transferred to ccu from cath lab, sent to ct, then to the floor",
+    "ID: afebrile, on vanco. foley draining clear yellow urine. care plan reviewed.",
+    "my dr said it was fine and the doctor appointment is soon",
+    "TRANSFER TO FLOOR IN AM. NEO WEANED OFF. CONT ON CAPTOPRIL.",
+    "Fluid in the pouch of Douglas. Bethesda III nodule.",
+    "Sjögren syndrome and Guillain-Barré, both stable.",
+])
+def test_known_words_stay(text_engine, text):
+    assert find_phi(text) == [], [(d.kind, text[d.start:d.end], d.source) for d in find_phi(text)]
+
+
+def test_style_decides_what_capitals_mean():
+    assert text_style("PT ALERT AND ORIENTED") == "caps"
+    assert text_style("pt alert and oriented") == "lower"
+    assert text_style("Pt alert and oriented") == "mixed"
+    # in an all-capitals note a capitalised unknown word is no signal by itself
+    res = VocabularyGateRecognizer().analyze("PT ALERT. QUORMEL NOTED.", [])
+    assert not [r for r in res if r.recognition_metadata["recognizer_name"] == "gate_capitalised"]
