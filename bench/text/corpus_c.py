@@ -1,7 +1,7 @@
 """Held-out synthetic clinical text corpus "C" for the text de-identification benchmark.
 
 A third generator, written without looking at the scrubber's rules or data (deid/) and
-deliberately different from corpora A (bench/text_corpus.py) and B (bench/text_corpus_b.py):
+deliberately different from corpora A (bench/text/corpus_a.py) and B (bench/text/corpus_b.py):
 operative notes, ICU flowsheet-style progress notes, psychiatry notes, ophthalmology and
 dermatology consult replies, Figure 1 / Sermo / Doximity style case posts, Reddit questions
 with typos, WhatsApp-style clinician chat, unpunctuated voice dictation, Spanish/German/French
@@ -29,8 +29,8 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import Doc as BaseDoc
-from bench.corpus_types import K, Note, P, build_notes
+from bench.text.types import Doc as BaseDoc
+from bench.text.types import K, Note, P, build_notes
 
 # ============================================================================ data types
 

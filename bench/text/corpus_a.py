@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 import string
-from dataclasses import dataclass, field
 
 from faker import Faker
+
+from bench.text.types import Note, Span
 
 LIST_LOCALES = ["en_US", "en_GB", "en_IE", "es_MX", "it_IT", "de_DE", "fr_FR", "nl_NL"]
 HELD_OUT_LOCALES = ["fi_FI", "hu_HU", "cs_CZ", "ro_RO", "da_DK", "no_NO", "sk_SK", "hr_HR"]
@@ -41,22 +42,6 @@ MUST_KEEP = [
 ]
 
 
-@dataclass
-class Span:
-    kind: str
-    start: int
-    end: int
-    held_out: bool = False
-
-
-@dataclass
-class Note:
-    text: str
-    phi: list[Span] = field(default_factory=list)
-    keep: list[Span] = field(default_factory=list)
-    style: str = ""
-
-
 class _Builder:
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -69,7 +54,7 @@ class _Builder:
         self.pos += len(s)
 
     def phi_(self, kind: str, value: str, held_out: bool = False) -> None:
-        self.phi.append(Span(kind, self.pos, self.pos + len(value), held_out))
+        self.phi.append(Span(kind, self.pos, self.pos + len(value), held_out=held_out))
         self.add(value)
 
     def keep_(self, value: str) -> None:
@@ -186,7 +171,7 @@ class Generator:
                 b.add(joiner)
             clause()
         b.add("\n")
-        return Note("".join(b.parts), b.phi, b.keep, style)
+        return Note(text="".join(b.parts), style=style, phi=b.phi, keep=b.keep)
 
     def _clauses(self, b: _Builder) -> list:
         r = self.rng

@@ -1,6 +1,6 @@
 """Held-out synthetic clinical text corpus "B" for the text de-identification benchmark.
 
-Written independently of ``bench/text_corpus.py`` (and without looking at the recognizers)
+Written independently of ``bench/text/corpus_a.py`` (and without looking at the recognizers)
 so that it measures generalization rather than agreement with one generator. Everything
 here is synthetic (Faker, many locales, plus small hand-written name pools); no real data.
 
@@ -20,7 +20,7 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import Doc, K, Note, P, build_notes
+from bench.text.types import Doc, K, Note, P, build_notes
 
 LOCALES = [
     "en_US", "en_US", "en_US", "en_GB", "en_GB", "es_ES", "es_MX", "de_DE", "fr_FR", "it_IT",

@@ -31,7 +31,7 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import Doc, K, Note, P, build_notes
+from bench.text.types import Doc, K, Note, P, build_notes
 
 # ============================================================================ data types
 

@@ -1,4 +1,4 @@
-"""Data types shared by the synthetic text corpora (B, C, D): the corpora differ in what
+"""Data types shared by the synthetic text corpora (A, B, C, D): the corpora differ in what
 they write, not in how a planted value is recorded."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ class Span:
     start: int
     end: int
     tag: str = ""
+    held_out: bool = False  # corpus A: a name from a locale our lists never saw
 
 
 @dataclass
