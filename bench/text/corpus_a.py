@@ -19,27 +19,14 @@ import string
 
 from faker import Faker
 
+from bench.text.lists import load_lists
 from bench.text.types import Note, Span
 
-LIST_LOCALES = ["en_US", "en_GB", "en_IE", "es_MX", "it_IT", "de_DE", "fr_FR", "nl_NL"]
-HELD_OUT_LOCALES = ["fi_FI", "hu_HU", "cs_CZ", "ro_RO", "da_DK", "no_NO", "sk_SK", "hr_HR"]
+_DATA = load_lists("corpus_a")
+LIST_LOCALES = _DATA["LIST_LOCALES"]
+HELD_OUT_LOCALES = _DATA["HELD_OUT_LOCALES"]
 
-MUST_KEEP = [
-    "Parkinson disease", "Graves disease", "Hodgkin lymphoma", "Babinski sign", "Crohn's disease",
-    "Alzheimer's dementia", "Cushing syndrome", "Kawasaki disease", "Bell's palsy", "Wilson disease",
-    "Hashimoto thyroiditis", "Addison's disease", "Guillain-Barré syndrome", "Murphy's sign",
-    "Raynaud phenomenon", "Sjögren syndrome", "Barrett esophagus", "Horner syndrome",
-    "metoprolol", "apixaban", "warfarin", "lisinopril", "atorvastatin", "metformin", "insulin glargine",
-    "furosemide", "ceftriaxone", "vancomycin", "prednisone", "levothyroxine", "amoxicillin",
-    "ondansetron", "gabapentin", "heparin drip", "acetaminophen", "ibuprofen",
-    "troponin 0.04 ng/mL", "creatinine 1.8 mg/dL", "HbA1c 8.2%", "WBC 14.2", "hemoglobin 9.1 g/dL",
-    "potassium 5.6", "lactate 3.1", "BNP 1250", "INR 2.4", "platelets 88",
-    "left anterior descending artery", "right lower lobe", "mitral valve", "common bile duct",
-    "L4-L5 disc", "carotid bifurcation", "right femoral neck", "left ventricle",
-    "SOB", "DNR", "NPO", "CHF", "COPD", "GERD", "ICU", "ED", "CT abdomen", "MRI brain", "EKG",
-    "post-op day 3", "3 weeks ago", "last Tuesday", "BP 142/88", "HR 112", "SpO2 91%",
-    "5/5 strength", "2/6 systolic murmur", "1/2 tablet", "GCS 14",
-]
+MUST_KEEP = _DATA["MUST_KEEP"]
 
 
 class _Builder:
