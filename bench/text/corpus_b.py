@@ -27,29 +27,10 @@ _DATA = load_lists("corpus_b")
 LOCALES = _DATA["LOCALES"]
 
 # Names that are also ordinary English words (first, last).
-WORDY_NAMES = [
-    ("Hope", "Young"), ("Will", "Grant"), ("Faith", "Brown"), ("Mark", "Long"), ("Grace", "Park"),
-    ("Rose", "Hill"), ("Joy", "Little"), ("Summer", "Rain"), ("Hunter", "Wells"), ("Bill", "Price"),
-    ("Pat", "Hand"), ("Carol", "Singer"), ("Dawn", "Street"), ("May", "Black"), ("Frank", "White"),
-    ("Sunny", "Day"), ("Iris", "Field"), ("Amber", "Stone"), ("Penny", "Rich"), ("Chase", "Bishop"),
-    ("Sky", "Banks"), ("Drew", "Bell"), ("June", "Green"), ("Rich", "Moody"), ("Ivy", "Cross"),
-]
-APOS_NAMES = [
-    ("Siobhan", "O'Connor"), ("Declan", "McDonald"), ("Pieter", "van der Berg"), ("Anouk", "de Vries"),
-    ("Liam", "O'Sullivan"), ("Fiona", "MacLeod"), ("Jean-Luc", "D'Amico"), ("Ludwig", "von Essen"),
-    ("Kevin", "McAllister"), ("Marie-Claire", "Le Gall"), ("Sean", "Ó Briain"), ("Tariq", "Al-Mansouri"),
-    ("Abdul", "bin Rashid"), ("Giovanni", "Di Stefano"), ("Hans", "ter Horst"), ("Ellen", "St. John"),
-]
-SPANISH_DOUBLE = [
-    ("María José", "García López"), ("Juan Carlos", "Fernández de la Cruz"), ("Lucía", "Martínez-Ruiz"),
-    ("José Luis", "Rodríguez Sánchez"), ("Ana Belén", "Pérez y Gómez"), ("Ximena", "Hernández Olvera"),
-]
-WORLD_NAMES = [
-    ("Nguyen", "Van An"), ("Oluwaseun", "Adeyemi"), ("Xiaoling", "Zhang"), ("Priyanka", "Raghunathan"),
-    ("Chidi", "Okonkwo"), ("Wojciech", "Szczepański"), ("Aigerim", "Nurlanovna"), ("Kenji", "Watanabe"),
-    ("Thi Hoa", "Tran"), ("Mehmet", "Yılmaz"), ("Ngozi", "Eze"), ("Bao", "Li"), ("Søren", "Kierkegaard-Holm"),
-    ("Zoë", "Brontë"), ("Dmitri", "Ivanov"), ("Fatima", "Zahra"), ("Ji-woo", "Park"), ("Ana", "Lee"),
-]
+WORDY_NAMES = [tuple(x) for x in _DATA["WORDY_NAMES"]]
+APOS_NAMES = [tuple(x) for x in _DATA["APOS_NAMES"]]
+SPANISH_DOUBLE = [tuple(x) for x in _DATA["SPANISH_DOUBLE"]]
+WORLD_NAMES = [tuple(x) for x in _DATA["WORLD_NAMES"]]
 NICKNAMES = _DATA["NICKNAMES"]
 
 US_HOSP = _DATA["US_HOSP"]

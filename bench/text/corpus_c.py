@@ -44,33 +44,11 @@ _DATA = load_lists("corpus_c")
 FAKER_LOCALES = _DATA["FAKER_LOCALES"]
 
 # (first, last) where one or both are ordinary words.
-WORD_NAMES = [
-    ("Rose", "Baker"), ("Hunter", "Mason"), ("Summer", "Fields"), ("Autumn", "Wood"), ("Crystal", "Waters"),
-    ("Destiny", "Love"), ("Miles", "Parsons"), ("Guy", "Friday"), ("Victor", "Cook"), ("Jack", "Fisher"),
-    ("Dusty", "Rhodes"), ("Brook", "Shepherd"), ("Ruby", "Gold"), ("Sterling", "Marsh"), ("Heath", "Moss"),
-    ("Clay", "Potter"), ("Major", "Payne"), ("Honey", "Lamb"), ("Reed", "Glass"), ("Lily", "Parker"),
-    ("Dean", "Walker"), ("Cliff", "Rock"), ("Star", "Noble"), ("Robin", "Hood"), ("Sandy", "Shore"),
-    ("Patience", "Church"), ("Bliss", "Carpenter"), ("Misty", "Moore"), ("Forrest", "Gamble"), ("Faith", "Hill"),
-]
+WORD_NAMES = [tuple(x) for x in _DATA["WORD_NAMES"]]
 # Names that collide with eponyms / clinical words.
-EPONYM_LIKE_NAMES = [
-    ("Addison", "Hughes"), ("Graham", "Graves"), ("Eleanor", "Parkinson"), ("Martin", "Crohn"),
-    ("Thomas", "Hodgkin"), ("Harriet", "Wilson"), ("Kenneth", "Bell"), ("Lauren", "Down"),
-    ("Virginia", "Apgar"), ("Sam", "Glasgow"), ("Owen", "Cushing"), ("Megan", "Addison"),
-]
-PARTICLE_NAMES = [
-    ("Aoife", "Ní Bhriain"), ("Jan-Erik", "van den Heuvel"), ("Anne-Sophie", "de la Fontaine"),
-    ("Karl-Heinz", "zu Stolberg"), ("Mary-Kate", "O'Reilly"), ("Ahmad", "al-Rashid"), ("Carlos", "dos Santos"),
-    ("Leonie", "von der Leyen-Brandt"), ("Pierre-Yves", "Le Corre"), ("Dermot", "O'Shaughnessy-Blake"),
-    ("Sinéad", "Ó Súilleabháin"), ("Grainne", "Mac Giolla Phádraig"), ("Kees", "ten Brink"),
-    ("Lorenzo", "Della Valle"), ("Émilie", "St-Onge"), ("Rhys", "ap Gwilym"), ("Ida", "Lund-Jørgensen"),
-    ("Moira", "MacDougall"), ("Fergus", "M'Cracken"), ("Yusuf", "El-Amin"), ("Marguerite", "d'Aubigné"),
-]
-NICK_QUOTED = [
-    ("Robert", "Bobby"), ("Margaret", "Peggy"), ("Ngozi", "Zizi"), ("Alexander", "Sasha"), ("Eugene", "Geno"),
-    ("Wilhelmina", "Mina"), ("Francis", "Frankie"), ("Dolores", "Lola"), ("Reginald", "Reggie"),
-    ("Siobhan", "Vonnie"), ("Henry", "Hank"), ("Antonio", "Tono"), ("Elizabeth", "Bess"),
-]
+EPONYM_LIKE_NAMES = [tuple(x) for x in _DATA["EPONYM_LIKE_NAMES"]]
+PARTICLE_NAMES = [tuple(x) for x in _DATA["PARTICLE_NAMES"]]
+NICK_QUOTED = [tuple(x) for x in _DATA["NICK_QUOTED"]]
 
 SMALL_TOWNS = _DATA["SMALL_TOWNS"]
 WORDY_TOWNS = _DATA["WORDY_TOWNS"]

@@ -46,10 +46,7 @@ FAKER_LOCALES = _DATA["FAKER_LOCALES"]
 
 HYPHEN_LAST = _DATA["HYPHEN_LAST"]
 APOS_LAST = _DATA["APOS_LAST"]
-NICKNAMES = [("William", "Bill"), ("Robert", "Bob"), ("Richard", "Dick"), ("Margaret", "Peggy"),
-             ("Elizabeth", "Betty"), ("James", "Jim"), ("Katherine", "Kate"), ("Charles", "Chuck"),
-             ("Patricia", "Trish"), ("Theodore", "Ted"), ("Joseph", "Joe"), ("Deborah", "Debbie"),
-             ("Edward", "Ned"), ("Jennifer", "Jen"), ("Anthony", "Tony")]
+NICKNAMES = [tuple(x) for x in _DATA["NICKNAMES"]]
 SUFFIXES = _DATA["SUFFIXES"]
 # Patients whose surnames are also eponyms / clinical words.
 EPONYM_SURNAMES = _DATA["EPONYM_SURNAMES"]
