@@ -25,13 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import string
 
 from faker import Faker
 
 from bench.text.lists import load_lists
 from bench.text.types import Doc as BaseDoc
-from bench.text.types import K, Note, P, build_notes
+from bench.text.types import K, Note, P, Picks, build_notes
 
 # ============================================================================ data types
 
@@ -116,7 +115,7 @@ NINETY_WORDS = _DATA["NINETY_WORDS"]
 ITALIAN_TOWNS = _DATA["ITALIAN_TOWNS"]
 
 
-class Gen:
+class Gen(Picks):
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed ^ 0x5EED_C0DE)
         self.fk: dict[str, Faker] = {}
@@ -126,21 +125,6 @@ class Gen:
             self.fk[loc] = f
 
     # ------------------------------------------------------------------ basics
-    def pick(self, seq):
-        return self.rng.choice(seq)
-
-    def chance(self, p: float) -> bool:
-        return self.rng.random() < p
-
-    def dig(self, n: int) -> str:
-        return "".join(self.rng.choice(string.digits) for _ in range(n))
-
-    def up(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase) for _ in range(n))
-
-    def an(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
-
     def keep(self, cat: str) -> K:
         pool = {"eponym": EPONYMS, "score": SCORES, "drug": DRUGS, "lab": LABS, "reltime": RELTIME,
                 "anatomy": ANATOMY, "abbrev": ABBREV}[cat]

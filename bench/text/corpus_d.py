@@ -32,7 +32,7 @@ import string
 from faker import Faker
 
 from bench.text.lists import load_lists
-from bench.text.types import Doc, K, Note, P, build_notes
+from bench.text.types import Doc, K, Note, P, Picks, build_notes
 
 # ============================================================================ data types
 
@@ -94,7 +94,7 @@ NINETY_WORDS = _DATA["NINETY_WORDS"]
 AREA = _DATA["AREA"]
 
 
-class Gen:
+class Gen(Picks):
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed ^ 0xD0C_5EED)
         self.fk: dict[str, Faker] = {}
@@ -105,21 +105,6 @@ class Gen:
         self.us = self.fk["en_US"]
 
     # ------------------------------------------------------------------ basics
-    def pick(self, seq):
-        return self.rng.choice(seq)
-
-    def chance(self, p: float) -> bool:
-        return self.rng.random() < p
-
-    def dig(self, n: int) -> str:
-        return "".join(self.rng.choice(string.digits) for _ in range(n))
-
-    def up(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase) for _ in range(n))
-
-    def an(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
-
     def keep(self, cat: str) -> K:
         pool = {"eponym": EPONYMS, "score": SCORES, "drug": DRUGS, "lab": LABS, "reltime": RELTIME,
                 "timeofday": TIMEOFDAY, "anatomy": ANATOMY, "abbrev": ABBREV}[cat]

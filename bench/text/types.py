@@ -3,6 +3,8 @@ they write, not in how a planted value is recorded."""
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +24,27 @@ class Note:
     style: str
     phi: list[Span] = field(default_factory=list)
     keep: list[Span] = field(default_factory=list)
+
+
+class Picks:
+    """Random draws shared by the corpus generators (``self.rng`` set by the subclass)."""
+
+    rng: random.Random
+
+    def pick(self, seq):
+        return self.rng.choice(seq)
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def dig(self, n: int) -> str:
+        return "".join(self.rng.choice(string.digits) for _ in range(n))
+
+    def up(self, n: int) -> str:
+        return "".join(self.rng.choice(string.ascii_uppercase) for _ in range(n))
+
+    def an(self, n: int) -> str:
+        return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
 
 
 class P:
