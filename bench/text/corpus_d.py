@@ -31,7 +31,8 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import Doc, K, Note, P, build_notes
+from bench.text.lists import load_lists
+from bench.text.types import Doc, K, Note, P, Picks, build_notes
 
 # ============================================================================ data types
 
@@ -40,115 +41,37 @@ from bench.corpus_types import Doc, K, Note, P, build_notes
 
 # ============================================================================ pools
 
-FAKER_LOCALES = ["en_US", "en_US", "en_US", "es_MX", "en_US"]
+_DATA = load_lists("corpus_d")
+FAKER_LOCALES = _DATA["FAKER_LOCALES"]
 
-HYPHEN_LAST = ["Garcia-Lopez", "Smith-Jones", "Nguyen-Tran", "Martinez-Ruiz", "Allen-Whitaker", "Kowalski-Brown",
-               "Hernandez-Vega", "Okafor-Williams", "Reyes-Castillo", "Fitzgerald-Hume"]
-APOS_LAST = ["O'Brien", "O'Connor", "D'Angelo", "O'Neil", "D'Souza", "DeLaCruz", "McDonald", "O'Malley",
-             "LaFontaine", "MacArthur", "Dell'Orto", "N'Diaye"]
-NICKNAMES = [("William", "Bill"), ("Robert", "Bob"), ("Richard", "Dick"), ("Margaret", "Peggy"),
-             ("Elizabeth", "Betty"), ("James", "Jim"), ("Katherine", "Kate"), ("Charles", "Chuck"),
-             ("Patricia", "Trish"), ("Theodore", "Ted"), ("Joseph", "Joe"), ("Deborah", "Debbie"),
-             ("Edward", "Ned"), ("Jennifer", "Jen"), ("Anthony", "Tony")]
-SUFFIXES = ["Jr.", "Sr.", "III", "II", "IV", "Jr"]
+HYPHEN_LAST = _DATA["HYPHEN_LAST"]
+APOS_LAST = _DATA["APOS_LAST"]
+NICKNAMES = [tuple(x) for x in _DATA["NICKNAMES"]]
+SUFFIXES = _DATA["SUFFIXES"]
 # Patients whose surnames are also eponyms / clinical words.
-EPONYM_SURNAMES = ["Parkinson", "Graves", "Murphy", "Foley", "Cushing", "Babcock", "Whipple", "Bell", "Homan",
-                   "Addison", "Wilson", "Glasgow", "Barrett", "Swan"]
-CREDS = ["MD", "M.D.", "DO", "PA-C", "NP", "RN", "MD, PhD", "FACS", "MD, FACC", "APRN", "RPh", "PharmD", "CRNA",
-         "LCSW", "DPM", "BSN, RN"]
+EPONYM_SURNAMES = _DATA["EPONYM_SURNAMES"]
+CREDS = _DATA["CREDS"]
 
-STREET_NAMES = ["Main", "Oak", "Maple", "Elm", "Washington", "Lakeview", "Cedar Ridge", "Pleasant", "Hillcrest",
-                "Sycamore", "Martin Luther King Jr", "Old Country", "Prospect", "Chestnut", "Bay State", "Ridgewood"]
-STREET_TYPES = ["St", "St.", "Street", "Ave", "Avenue", "Blvd", "Rd", "Road", "Dr", "Drive", "Ln", "Ct", "Pkwy",
-                "Way", "Terrace", "Circle", "Hwy"]
-UNIT_FMT = ["Apt {n}", "Apt. {n}{l}", "#{n}", "Unit {n}", "Apt {l}", "Suite {n}", "Lot {n}", "Fl {n}"]
+STREET_NAMES = _DATA["STREET_NAMES"]
+STREET_TYPES = _DATA["STREET_TYPES"]
+UNIT_FMT = _DATA["UNIT_FMT"]
 
-HOSP_PATTERNS = ["{city} General Hospital", "{last} Memorial Hospital", "St. {saint}'s Medical Center",
-                 "{city} Regional Medical Center", "Mercy Hospital of {city}", "University of {state} Medical Center",
-                 "{last} Community Hospital", "{city} Veterans Affairs Medical Center", "Good Samaritan Hospital",
-                 "{last} Children's Hospital", "Sacred Heart Hospital", "{city} Medical Center"]
-CLINIC_PATTERNS = ["{city} Family Practice", "{last} Internal Medicine Associates", "{last} Cardiology Group",
-                   "{city} Urgent Care", "{last} Orthopedics & Sports Medicine", "{city} Community Health Center",
-                   "{last} Pediatrics", "{city} Dialysis Center", "{last} Oncology Partners"]
-SNF_PATTERNS = ["{last} Nursing and Rehabilitation Center", "{city} Skilled Nursing Facility", "Sunrise of {city}",
-                "{last} Manor", "{city} Assisted Living", "The {last} House", "{last} Hospice"]
-SCHOOL_PATTERNS = ["{last} Elementary School", "{city} High School", "{last} Middle School", "University of {city}",
-                   "{city} Community College", "{last} Academy"]
-EMPLOYERS = ["Home Depot", "UPS", "FedEx", "General Motors", "Lockheed Martin", "Walmart", "Target",
-             "Tyson Foods", "Bank of America", "Delta Air Lines", "Kroger", "Starbucks", "Costco", "US Postal Service"]
-SAINTS = ["Mary", "Joseph", "Luke", "Francis", "Vincent", "Anthony", "Elizabeth", "John", "Jude", "Catherine"]
-PAYERS = ["Blue Cross Blue Shield", "Aetna", "UnitedHealthcare", "Cigna", "Humana", "Medicare", "Medicaid", "Tricare",
-          "Kaiser Permanente", "Anthem"]
+HOSP_PATTERNS = _DATA["HOSP_PATTERNS"]
+CLINIC_PATTERNS = _DATA["CLINIC_PATTERNS"]
+SNF_PATTERNS = _DATA["SNF_PATTERNS"]
+SCHOOL_PATTERNS = _DATA["SCHOOL_PATTERNS"]
+EMPLOYERS = _DATA["EMPLOYERS"]
+SAINTS = _DATA["SAINTS"]
+PAYERS = _DATA["PAYERS"]
 
-EPONYMS = [
-    "Parkinson's disease", "Parkinson disease", "Alzheimer's dementia", "Cushing's syndrome", "Graves' disease",
-    "Hashimoto's thyroiditis", "Foley catheter", "Foley", "Swan-Ganz catheter", "Whipple procedure",
-    "Nissen fundoplication", "Babinski sign", "Homan's sign", "Murphy's sign", "McBurney's point",
-    "Glasgow Coma Scale", "Barrett's esophagus", "Bell's palsy", "Crohn's disease", "Hodgkin lymphoma",
-    "Addison's disease", "Wilson's disease", "Guillain-Barre syndrome", "Raynaud's phenomenon", "Kussmaul respirations",
-    "Cheyne-Stokes respirations", "Trendelenburg position", "Valsalva maneuver", "Roux-en-Y gastric bypass",
-    "Hartmann's pouch", "Jackson-Pratt drain", "Penrose drain", "Bovie electrocautery", "Mayo stand",
-    "Lachman test", "McMurray test", "Phalen's sign", "Tinel's sign", "Kernig sign", "Brudzinski sign",
-    "Chvostek sign", "Trousseau sign", "Virchow's triad", "Sjogren's syndrome", "Tourette syndrome",
-    "Meckel's diverticulum", "Hirschsprung disease", "Down syndrome", "Kaposi sarcoma", "Wernicke encephalopathy",
-    "Bartholin cyst", "Baker's cyst", "Colles fracture", "Boxer's fracture", "Morton's neuroma", "Dupuytren contracture",
-    "Ewing sarcoma", "Wilms tumor", "Lyme disease", "Marfan syndrome", "Fallot tetralogy", "Pfannenstiel incision",
-    "Allen test", "Romberg", "Weber and Rinne", "Bishop score", "Richmond Agitation-Sedation Scale",
-]
-SCORES = [
-    "NIHSS 4", "NIHSS of 12", "CHA2DS2-VASc 3", "CHA2DS2-VASc score of 5", "HAS-BLED 2", "GCS 15", "GCS 8T",
-    "GCS E4V5M6", "CURB-65 2", "HEART score 5", "TIMI 3", "Wells score 4.5", "PHQ-9 14", "GAD-7 of 9",
-    "Morse Fall Scale 45", "Braden 14", "Mallampati II", "ASA 3", "APGARs 8/9", "BI-RADS 4", "BI-RADS 0",
-    "Gleason 3+4=7", "pT2 N0 M0", "pT3aN1a", "Ki-67 20%", "ECOG 1", "Karnofsky 70", "MELD 22", "Child-Pugh A",
-    "NYHA class III", "Killip I", "Hunt-Hess 2", "Fisher grade 3", "mRS 2", "CIWA 12", "COWS 8", "RASS -1",
-    "ABCD2 4", "qSOFA 2", "LI-RADS 4", "TI-RADS 3", "Lung-RADS 2", "Bethesda III", "Nottingham grade 2",
-    "Clavien-Dindo II", "FAST negative", "MMSE 22/30", "MoCA 18/30", "Caprini 6", "Tanner 2", "Breslow 0.8 mm",
-]
-DRUGS = [
-    "Eliquis 5 mg BID", "Xarelto 20 mg daily", "Coumadin 5 mg", "Plavix 75 mg", "Lipitor 40 mg qHS", "Lasix 40 mg IV",
-    "Zofran 4 mg IV q6h PRN", "Toradol 15 mg IV", "Dilaudid 0.5 mg IV q3h PRN", "Norco 5/325 1-2 tabs q4h PRN",
-    "Percocet 5/325", "Keflex 500 mg QID", "Zosyn 3.375 g IV q8h", "vancomycin 1.25 g IV q12h", "Rocephin 1 g",
-    "Lovenox 40 mg SQ daily", "heparin 5000 units SQ q8h", "Protonix 40 mg", "Synthroid 88 mcg", "Tylenol 650 mg q6h",
-    "Metformin 1000 mg BID", "Lantus 22 units qHS", "Humalog sliding scale", "Jardiance 10 mg", "Ozempic 0.5 mg weekly",
-    "Entresto 24/26 mg BID", "Coreg 6.25 mg BID", "Norvasc 10 mg", "lisinopril 20 mg", "Flomax 0.4 mg",
-    "Sinemet 25/100 TID", "Aricept 10 mg", "Namenda", "Keppra 500 mg BID", "Depakote ER", "Zoloft 50 mg",
-    "Seroquel 25 mg qHS", "Ativan 0.5 mg", "Haldol 2 mg IM", "Ambien 5 mg", "Narcan 0.4 mg", "Solu-Medrol 125 mg",
-    "prednisone 40 mg x5 days", "Augmentin 875/125", "Bactrim DS", "Cipro 500 mg", "Flagyl 500 mg", "Diflucan 150 mg",
-    "Tamiflu 75 mg", "Albuterol 2.5 mg neb q4h", "DuoNeb", "Spiriva", "Advair 250/50", "Kcl 40 mEq PO",
-    "Mag sulfate 2 g IV", "NS at 125 mL/hr", "LR 1 L bolus", "D5 1/2NS", "Levophed 0.05 mcg/kg/min", "Precedex",
-    "propofol", "Humira", "Methimazole 10 mg", "hydrocortisone 100 mg IV", "Ancef 2 g", "Kefzol",
-]
-LABS = [
-    "Na 138", "K 4.1", "Cr 1.2", "BUN/Cr 32/1.8", "WBC 12.3", "Hgb 9.8", "H/H 9.8/29.4", "plt 142", "INR 2.3",
-    "PT/INR 14.2/1.1", "TSH 0.01", "free T4 3.2", "A1c 8.9%", "HbA1c 6.1%", "BNP 1240", "trop I 0.04", "troponin <0.01",
-    "lactate 2.1", "Lipase 850", "AST/ALT 88/102", "T bili 2.4", "alk phos 210", "albumin 2.9", "Mg 1.6", "Phos 2.2",
-    "Ca 8.4", "ABG 7.32/48/62", "pH 7.29", "pCO2 52", "BP 142/88", "BP 88/54", "HR 112", "RR 22", "SpO2 91% on RA",
-    "O2 sat 96% on 2L NC", "T 101.3 F", "Temp 38.4 C", "Wt 82.3 kg", "BMI 31.2", "EF 35-40%", "LVEF 55%",
-    "I/O 1.2 L/800 mL", "UOP 0.4 mL/kg/hr", "glucose 312", "FSBG 245", "CK 1800", "ESR 88", "CRP 14.2", "D-dimer 2.1",
-    "UA 3+ LE", "PSA 6.8", "CEA 4.2", "ferritin 12", "Vit D 18", "LDL 142", "eGFR 38", "QTc 478", "PR 0.22",
-    "5/5 strength", "2+ pitting edema", "1+ DTRs", "20/40 OD", "3.2 x 2.1 cm", "1.4 cm", "10 cm H2O", "CVP 12",
-]
-RELTIME = [
-    "POD #2", "POD 1", "post-op day 3", "hospital day 3", "HD#5", "x3 days", "x 2 weeks", "for 3 days", "2 days prior",
-    "3 weeks ago", "since yesterday", "this morning", "overnight", "last night", "in 2 weeks", "in 4-6 weeks",
-    "48 hours", "24 hrs", "x1", "twice", "day 4 of 7", "3 months ago", "last year", "since Tuesday", "on Monday",
-    "tomorrow AM", "prior to admission", "at discharge", "6 months", "10-year history", "2 ppd x 30 years",
-    "40 pack-years", "x 4 hours", "within 72 hours",
-]
-TIMEOFDAY = ["at 0800", "at 2200", "q6h", "q4h PRN", "BID", "TID", "qHS", "qAM", "0600 labs", "at 1430", "q2h turns",
-             "at noon", "q15 min", "every 8 hours", "at 3 AM", "QID", "q12h", "daily at 0900", "at 7:30 pm", "STAT"]
-ANATOMY = [
-    "RUQ", "LLQ", "right lower lobe", "left main coronary artery", "LAD", "L4-L5", "C5-C6", "T12", "sigmoid colon",
-    "common bile duct", "gallbladder fossa", "left adnexa", "right femoral artery", "left antecubital fossa",
-    "right internal jugular", "sacrum", "left heel", "right hip", "left MCA territory", "pons", "right kidney",
-    "pancreatic head", "esophagogastric junction", "left breast 2 o'clock", "prostate apex", "thyroid isthmus",
-]
-ABBREV = [
-    "CHF", "COPD", "HTN", "HLD", "DM2", "CKD 3b", "CAD s/p CABG", "afib", "AFib with RVR", "NSTEMI", "STEMI", "PE",
-    "DVT", "UTI", "CAP", "sepsis", "AKI", "DKA", "GERD", "OSA on CPAP", "BPH", "TIA", "CVA", "ESRD on HD", "SBO",
-    "GIB", "ETOH", "s/p TKA", "SOB", "CP", "N/V/D", "r/o ACS", "NKDA", "DNR/DNI", "Full Code", "AAOx3", "PERRLA",
-    "RRR", "CTAB", "NABS", "NAD", "WNL", "PRN", "NPO", "IVF", "PICC", "ICU", "PACU", "SNF", "PT/OT", "HEENT",
-]
+EPONYMS = _DATA["EPONYMS"]
+SCORES = _DATA["SCORES"]
+DRUGS = _DATA["DRUGS"]
+LABS = _DATA["LABS"]
+RELTIME = _DATA["RELTIME"]
+TIMEOFDAY = _DATA["TIMEOFDAY"]
+ANATOMY = _DATA["ANATOMY"]
+ABBREV = _DATA["ABBREV"]
 
 
 # ============================================================================ builder
@@ -166,14 +89,12 @@ class Person:
 
 ORD = ["1st", "2nd", "3rd"] + [f"{i}th" for i in range(4, 21)] + ["21st", "22nd", "23rd"] + \
       [f"{i}th" for i in range(24, 31)] + ["31st"]
-NINETY_WORDS = ["ninety", "ninety-one", "ninety-two", "ninety-three", "ninety-four", "ninety-five", "ninety-six",
-                "ninety-seven", "ninety-eight", "ninety-nine", "one hundred", "one hundred one", "one hundred two"]
+NINETY_WORDS = _DATA["NINETY_WORDS"]
 # US area codes that look plausible
-AREA = ["617", "212", "312", "415", "713", "404", "305", "206", "503", "614", "412", "919", "615", "720", "801",
-        "314", "502", "208", "585", "734", "860", "901", "555"]
+AREA = _DATA["AREA"]
 
 
-class Gen:
+class Gen(Picks):
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed ^ 0xD0C_5EED)
         self.fk: dict[str, Faker] = {}
@@ -184,21 +105,6 @@ class Gen:
         self.us = self.fk["en_US"]
 
     # ------------------------------------------------------------------ basics
-    def pick(self, seq):
-        return self.rng.choice(seq)
-
-    def chance(self, p: float) -> bool:
-        return self.rng.random() < p
-
-    def dig(self, n: int) -> str:
-        return "".join(self.rng.choice(string.digits) for _ in range(n))
-
-    def up(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase) for _ in range(n))
-
-    def an(self, n: int) -> str:
-        return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
-
     def keep(self, cat: str) -> K:
         pool = {"eponym": EPONYMS, "score": SCORES, "drug": DRUGS, "lab": LABS, "reltime": RELTIME,
                 "timeofday": TIMEOFDAY, "anatomy": ANATOMY, "abbrev": ABBREV}[cat]

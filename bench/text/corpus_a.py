@@ -16,45 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import string
-from dataclasses import dataclass, field
 
 from faker import Faker
 
-LIST_LOCALES = ["en_US", "en_GB", "en_IE", "es_MX", "it_IT", "de_DE", "fr_FR", "nl_NL"]
-HELD_OUT_LOCALES = ["fi_FI", "hu_HU", "cs_CZ", "ro_RO", "da_DK", "no_NO", "sk_SK", "hr_HR"]
+from bench.text.lists import load_lists
+from bench.text.types import Note, Span
 
-MUST_KEEP = [
-    "Parkinson disease", "Graves disease", "Hodgkin lymphoma", "Babinski sign", "Crohn's disease",
-    "Alzheimer's dementia", "Cushing syndrome", "Kawasaki disease", "Bell's palsy", "Wilson disease",
-    "Hashimoto thyroiditis", "Addison's disease", "Guillain-Barré syndrome", "Murphy's sign",
-    "Raynaud phenomenon", "Sjögren syndrome", "Barrett esophagus", "Horner syndrome",
-    "metoprolol", "apixaban", "warfarin", "lisinopril", "atorvastatin", "metformin", "insulin glargine",
-    "furosemide", "ceftriaxone", "vancomycin", "prednisone", "levothyroxine", "amoxicillin",
-    "ondansetron", "gabapentin", "heparin drip", "acetaminophen", "ibuprofen",
-    "troponin 0.04 ng/mL", "creatinine 1.8 mg/dL", "HbA1c 8.2%", "WBC 14.2", "hemoglobin 9.1 g/dL",
-    "potassium 5.6", "lactate 3.1", "BNP 1250", "INR 2.4", "platelets 88",
-    "left anterior descending artery", "right lower lobe", "mitral valve", "common bile duct",
-    "L4-L5 disc", "carotid bifurcation", "right femoral neck", "left ventricle",
-    "SOB", "DNR", "NPO", "CHF", "COPD", "GERD", "ICU", "ED", "CT abdomen", "MRI brain", "EKG",
-    "post-op day 3", "3 weeks ago", "last Tuesday", "BP 142/88", "HR 112", "SpO2 91%",
-    "5/5 strength", "2/6 systolic murmur", "1/2 tablet", "GCS 14",
-]
+_DATA = load_lists("corpus_a")
+LIST_LOCALES = _DATA["LIST_LOCALES"]
+HELD_OUT_LOCALES = _DATA["HELD_OUT_LOCALES"]
 
-
-@dataclass
-class Span:
-    kind: str
-    start: int
-    end: int
-    held_out: bool = False
-
-
-@dataclass
-class Note:
-    text: str
-    phi: list[Span] = field(default_factory=list)
-    keep: list[Span] = field(default_factory=list)
-    style: str = ""
+MUST_KEEP = _DATA["MUST_KEEP"]
 
 
 class _Builder:
@@ -69,7 +41,7 @@ class _Builder:
         self.pos += len(s)
 
     def phi_(self, kind: str, value: str, held_out: bool = False) -> None:
-        self.phi.append(Span(kind, self.pos, self.pos + len(value), held_out))
+        self.phi.append(Span(kind, self.pos, self.pos + len(value), held_out=held_out))
         self.add(value)
 
     def keep_(self, value: str) -> None:
@@ -186,7 +158,7 @@ class Generator:
                 b.add(joiner)
             clause()
         b.add("\n")
-        return Note("".join(b.parts), b.phi, b.keep, style)
+        return Note(text="".join(b.parts), style=style, phi=b.phi, keep=b.keep)
 
     def _clauses(self, b: _Builder) -> list:
         r = self.rng

@@ -1,6 +1,6 @@
 """Held-out synthetic clinical text corpus "B" for the text de-identification benchmark.
 
-Written independently of ``bench/text_corpus.py`` (and without looking at the recognizers)
+Written independently of ``bench/text/corpus_a.py`` (and without looking at the recognizers)
 so that it measures generalization rather than agreement with one generator. Everything
 here is synthetic (Faker, many locales, plus small hand-written name pools); no real data.
 
@@ -20,107 +20,33 @@ import string
 
 from faker import Faker
 
-from bench.corpus_types import Doc, K, Note, P, build_notes
+from bench.text.lists import load_lists
+from bench.text.types import Doc, K, Note, P, build_notes
 
-LOCALES = [
-    "en_US", "en_US", "en_US", "en_GB", "en_GB", "es_ES", "es_MX", "de_DE", "fr_FR", "it_IT",
-    "nl_NL", "pl_PL", "pt_BR", "en_IN", "vi_VN", "tr_TR", "ga_IE", "yo_NG", "en_IE",
-]
+_DATA = load_lists("corpus_b")
+LOCALES = _DATA["LOCALES"]
 
 # Names that are also ordinary English words (first, last).
-WORDY_NAMES = [
-    ("Hope", "Young"), ("Will", "Grant"), ("Faith", "Brown"), ("Mark", "Long"), ("Grace", "Park"),
-    ("Rose", "Hill"), ("Joy", "Little"), ("Summer", "Rain"), ("Hunter", "Wells"), ("Bill", "Price"),
-    ("Pat", "Hand"), ("Carol", "Singer"), ("Dawn", "Street"), ("May", "Black"), ("Frank", "White"),
-    ("Sunny", "Day"), ("Iris", "Field"), ("Amber", "Stone"), ("Penny", "Rich"), ("Chase", "Bishop"),
-    ("Sky", "Banks"), ("Drew", "Bell"), ("June", "Green"), ("Rich", "Moody"), ("Ivy", "Cross"),
-]
-APOS_NAMES = [
-    ("Siobhan", "O'Connor"), ("Declan", "McDonald"), ("Pieter", "van der Berg"), ("Anouk", "de Vries"),
-    ("Liam", "O'Sullivan"), ("Fiona", "MacLeod"), ("Jean-Luc", "D'Amico"), ("Ludwig", "von Essen"),
-    ("Kevin", "McAllister"), ("Marie-Claire", "Le Gall"), ("Sean", "Ó Briain"), ("Tariq", "Al-Mansouri"),
-    ("Abdul", "bin Rashid"), ("Giovanni", "Di Stefano"), ("Hans", "ter Horst"), ("Ellen", "St. John"),
-]
-SPANISH_DOUBLE = [
-    ("María José", "García López"), ("Juan Carlos", "Fernández de la Cruz"), ("Lucía", "Martínez-Ruiz"),
-    ("José Luis", "Rodríguez Sánchez"), ("Ana Belén", "Pérez y Gómez"), ("Ximena", "Hernández Olvera"),
-]
-WORLD_NAMES = [
-    ("Nguyen", "Van An"), ("Oluwaseun", "Adeyemi"), ("Xiaoling", "Zhang"), ("Priyanka", "Raghunathan"),
-    ("Chidi", "Okonkwo"), ("Wojciech", "Szczepański"), ("Aigerim", "Nurlanovna"), ("Kenji", "Watanabe"),
-    ("Thi Hoa", "Tran"), ("Mehmet", "Yılmaz"), ("Ngozi", "Eze"), ("Bao", "Li"), ("Søren", "Kierkegaard-Holm"),
-    ("Zoë", "Brontë"), ("Dmitri", "Ivanov"), ("Fatima", "Zahra"), ("Ji-woo", "Park"), ("Ana", "Lee"),
-]
-NICKNAMES = {
-    "William": "Bill", "Robert": "Bobby", "Elizabeth": "Liz", "Margaret": "Peggy", "Richard": "Dick",
-    "James": "Jimmy", "Katherine": "Kate", "Alexander": "Sasha", "Jennifer": "Jen", "Michael": "Mikey",
-    "Patricia": "Trish", "Francisco": "Paco", "Theodore": "Teddy", "Deborah": "Debbie",
-}
+WORDY_NAMES = [tuple(x) for x in _DATA["WORDY_NAMES"]]
+APOS_NAMES = [tuple(x) for x in _DATA["APOS_NAMES"]]
+SPANISH_DOUBLE = [tuple(x) for x in _DATA["SPANISH_DOUBLE"]]
+WORLD_NAMES = [tuple(x) for x in _DATA["WORLD_NAMES"]]
+NICKNAMES = _DATA["NICKNAMES"]
 
-US_HOSP = [
-    "St. Mary's Hospital", "Mercy General Hospital", "Riverside Family Practice", "Lakeview Medical Center",
-    "Sacred Heart Medical Center", "Northside Urgent Care", "Good Samaritan Hospital", "Valley Children's",
-    "Brookdale Cardiology Associates", "Pine Ridge Nursing Home", "Hillcrest Rehab", "Mt. Sinai West",
-    "Baptist Memorial", "Kaiser Permanente Oakland", "UCSF Benioff", "Mass General", "Cedars-Sinai",
-    "Oak Street Health", "Springfield Dialysis Unit", "Harborview", "the Cleveland Clinic",
-]
-INTL_HOSP = [
-    "Royal Infirmary of Edinburgh", "St Thomas' Hospital", "Queen Elizabeth University Hospital",
-    "Addenbrooke's", "Hospital Universitario La Paz", "Klinikum rechts der Isar", "Charité",
-    "Hôpital Pitié-Salpêtrière", "Ospedale San Raffaele", "Hospital Sírio-Libanês",
-    "Tallaght University Hospital", "Apollo Hospitals Chennai", "Lagos University Teaching Hospital",
-    "Manor Road Surgery", "The Elms Medical Practice", "Karolinska", "Antoni van Leeuwenhoek",
-]
+US_HOSP = _DATA["US_HOSP"]
+INTL_HOSP = _DATA["INTL_HOSP"]
 
-EPONYMS = [
-    "Parkinson's disease", "Hashimoto's thyroiditis", "Cushing syndrome", "Down syndrome", "Bell's palsy",
-    "Crohn's disease", "Alzheimer's dementia", "Graves' disease", "Addison's disease", "Hodgkin lymphoma",
-    "Guillain-Barré syndrome", "Wilson disease", "Barrett's esophagus", "Raynaud's phenomenon",
-    "Tourette syndrome", "Huntington's disease", "Sjögren's syndrome", "Kawasaki disease",
-    "Meniere's disease", "Paget's disease", "Wernicke encephalopathy", "Marfan syndrome",
-    "Turner syndrome", "Reiter's syndrome", "Conn's syndrome", "Osgood-Schlatter", "Baker's cyst",
-    "Dupuytren's contracture", "Colles fracture", "Hirschsprung disease", "Asperger's",
-]
-SIGNS = [
-    "Murphy's sign", "Babinski sign", "Tinel's sign", "Romberg test", "McMurray test", "Lachman test",
-    "Kernig sign", "Homan's sign", "Epley maneuver", "Whipple procedure", "Nissen fundoplication",
-    "Foley catheter", "Swan-Ganz catheter", "Glasgow Coma Scale", "Wells score", "Mallampati II",
-]
-DRUGS = [
-    "metformin 500 mg BID", "lisinopril 10mg daily", "atorvastatin 40 mg nocte", "apixaban 5 mg bd",
-    "levothyroxine 75 mcg", "amoxicillin 500mg TDS", "paracetamol 1g QDS", "oxycodone 5 mg q6h PRN",
-    "ondansetron 4 mg IV q8h", "furosemide 40 mg IV", "insulin glargine 22 units", "warfarin",
-    "prednisolone 40 mg OD", "ceftriaxone 2 g IV", "sertraline 50 mg", "salbutamol nebs",
-    "tramadol 50mg 1/2 tab", "enoxaparin 40 mg SC", "morphine 2mg IV q4h prn", "Keppra 500 mg BID",
-    "Tylenol", "Lasix", "Coumadin", "Zofran", "Eliquis", "Norco 5/325", "Augmentin 875/125",
-]
-LABS = [
-    "Hb 9.2 g/dL", "WBC 14.3", "Na 131", "K 5.8", "Cr 1.9 mg/dL", "eGFR 38", "CRP 86", "troponin 0.04",
-    "HbA1c 8.1%", "INR 2.4", "lactate 3.1", "PLT 88", "TSH 12.4", "ALT 210", "Mg 1.6", "BNP 1240",
-    "pH 7.31", "pCO2 52", "ferritin 12", "D-dimer 0.9", "LDL 3.2 mmol/L", "glucose 14.2 mmol/L",
-]
-VITALS = [
-    "BP 120/80", "BP 168/94", "HR 112", "RR 22", "SpO2 91% RA", "T 38.4C", "temp 101.2F", "sats 94% on 2L",
-    "GCS 15/15", "GCS 9 (E2V3M4)", "APGAR 8/9", "pain 7/10", "MAP 62", "Wt 82.4 kg", "BMI 31.2",
-    "NEWS2 5", "CURB-65 2", "FEV1 1.8 L", "EF 35%", "Mallampati 2",
-]
-RELTIME = [
-    "3 days ago", "POD#2", "POD 5", "x2 weeks", "since yesterday", "HD 3", "last night", "two weeks ago",
-    "for 6 months", "q6h", "q4-6h prn", "48 hrs", "day 3 of abx", "24/7", "1/52", "3/7 history", "2/12",
-]
-ABBREV = [
-    "SOB", "DNR", "CXR", "NKDA", "HTN", "T2DM", "COPD", "CHF", "AF", "PMH", "HPI", "ROS", "MVA",
-    "ORIF", "NPO", "DVT", "PE", "UTI", "CKD 3b", "BKA", "TIA", "CVA", "MI", "STEMI", "ESRD", "OSA", "LOC",
-    "N/V/D", "A&Ox3", "WNL", "PERRLA", "NAD", "ICU", "ED", "OR", "PACU", "AMA", "ADL", "PT/OT", "IV",
-]
-ANATOMY = [
-    "left lower lobe", "right iliac fossa", "RUQ", "L4-L5", "C5/6", "left anterior descending artery",
-    "distal radius", "medial meniscus", "sigmoid colon", "pituitary", "right MCA territory",
-    "left ventricle", "T12", "S1 nerve root", "common bile duct", "tibial plateau",
-]
-YOUNG_AGE_FMT = ["{a} y/o", "{a}yo", "{a} year old", "{a}-year-old", "{a}M", "{a}F", "aged {a}", "{a} yrs"]
+EPONYMS = _DATA["EPONYMS"]
+SIGNS = _DATA["SIGNS"]
+DRUGS = _DATA["DRUGS"]
+LABS = _DATA["LABS"]
+VITALS = _DATA["VITALS"]
+RELTIME = _DATA["RELTIME"]
+ABBREV = _DATA["ABBREV"]
+ANATOMY = _DATA["ANATOMY"]
+YOUNG_AGE_FMT = _DATA["YOUNG_AGE_FMT"]
 
-CITY_FALLBACK = ["Springfield", "Leeds", "Salinas", "Bristol", "Brighton", "Mobile", "Reading", "Sale"]
+CITY_FALLBACK = _DATA["CITY_FALLBACK"]
 
 
 

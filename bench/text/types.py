@@ -1,8 +1,10 @@
-"""Data types shared by the synthetic text corpora (B, C, D): the corpora differ in what
+"""Data types shared by the synthetic text corpora (A, B, C, D): the corpora differ in what
 they write, not in how a planted value is recorded."""
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +15,7 @@ class Span:
     start: int
     end: int
     tag: str = ""
+    held_out: bool = False  # corpus A: a name from a locale our lists never saw
 
 
 @dataclass
@@ -21,6 +24,27 @@ class Note:
     style: str
     phi: list[Span] = field(default_factory=list)
     keep: list[Span] = field(default_factory=list)
+
+
+class Picks:
+    """Random draws shared by the corpus generators (``self.rng`` set by the subclass)."""
+
+    rng: random.Random
+
+    def pick(self, seq):
+        return self.rng.choice(seq)
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def dig(self, n: int) -> str:
+        return "".join(self.rng.choice(string.digits) for _ in range(n))
+
+    def up(self, n: int) -> str:
+        return "".join(self.rng.choice(string.ascii_uppercase) for _ in range(n))
+
+    def an(self, n: int) -> str:
+        return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
 
 
 class P:
