@@ -15,10 +15,12 @@ bench/setup_peers.sh) on the same synthetic images (bench/image_synth.py):
 * changed pixels on faceless photos;
 * time: a 640x480 ultrasound frame, a 12 MP photo, a 100-frame clip vs one frame.
 
-Pixel-data kinds (us, xray) run through ``scrub_pixels`` in "all" text mode (the DICOM
-default); screenshots and photos through ``scrub_image`` in "phi" mode (the photo
-default), with the patient's name in the CaseContext deny-list as a DICOM header would
-put it there.
+Every image runs with the default policy: pixel-data kinds (us, xray) through
+``scrub_pixels`` in the DICOM default text mode (``image.dicom_text``, "annotation": a
+text line is kept only when every token is safe annotation), screenshots and photos
+through ``scrub_image`` in the photo default (``image.photo_text``, also "annotation"),
+with the patient's name in the CaseContext deny-list as a DICOM header would put it
+there. The text detector runs on every image whatever its modality.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def run_ours(sample: Sample, engine: str) -> tuple[np.ndarray | None, float, str
     t0 = time.perf_counter()
     try:
         if sample.kind in ("us", "xray"):
-            out = scrub_pixels(sample.image[None], policy=policy, context=ctx, text_mode="all").frames[0]
+            out = scrub_pixels(sample.image[None], policy=policy, context=ctx, text_mode=policy.image.dicom_text).frames[0]
         else:
             res = scrub_image(_png(sample.image), policy, ctx, output_format="PNG")
             out = np.array(Image.open(io.BytesIO(res.data)).convert("RGB"))
@@ -224,15 +226,15 @@ def timing(engine: str) -> dict[str, float]:
     us = g.ultrasound()
     ctx = _context(us)
     frame = us.image[None]
-    scrub_pixels(frame, policy=policy, context=ctx, text_mode="all")
-    t_frame = min(_timed(lambda: scrub_pixels(frame, policy=policy, context=ctx, text_mode="all")) for _ in range(3))
+    scrub_pixels(frame, policy=policy, context=ctx, text_mode=policy.image.dicom_text)
+    t_frame = min(_timed(lambda: scrub_pixels(frame, policy=policy, context=ctx, text_mode=policy.image.dicom_text)) for _ in range(3))
     rng = np.random.default_rng(0)
     clip = np.repeat(frame, 100, axis=0)
     sector = clip[:, 60:440, 120:520]
     live = sector > 50
     noise = rng.normal(0, 25, sector.shape)
     clip[:, 60:440, 120:520] = np.where(live, (sector + noise).clip(0, 255), sector).astype(np.uint8)
-    t_clip = _timed(lambda: scrub_pixels(clip, policy=policy, context=ctx, text_mode="all"))
+    t_clip = _timed(lambda: scrub_pixels(clip, policy=policy, context=ctx, text_mode=policy.image.dicom_text))
     # 12 MP photo: faces and a wristband scaled up to 4000x3000.
     import cv2
 
