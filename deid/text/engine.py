@@ -319,12 +319,15 @@ class TextEngine:
         if d.source.startswith("gate_"):
             # the vocabulary gate (deid/text/slots.py): an eponym in its clinical frame
             # ("pouch of Douglas", "Bethesda III", "Murphy sign") is no person or place
+            if d.source == "gate_place_named":
+                return True  # "U <state> scale": a hospital's protocol, not an eponym
             if (_EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _OF_EPONYM.search(text, max(0, d.start - 30), d.start)
                     or _ROMAN_AFTER.match(text, d.end)):
                 return False
             if span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
                 return False
             # after a kinship word or a title the gate has read the vocabulary itself
+            # ("Son, Ed,": a clinical abbreviation elsewhere)
             # ("Son, Ed,": a clinical abbreviation elsewhere)
             return d.source == "gate_person_cue" or not self._is_clinical(span)
         if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "institution_context", "location_context"):
