@@ -117,6 +117,8 @@ _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 
 
 # guesses whose known-safe words are cut out (see TextEngine._trim_safe_words)
+# street suffixes that notes use as shorthand or everyday words (see _clinical_street)
+_CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "way", "well", "wells", "place", "pl", "dr", "av", "ave", "run", "loop", "trl", "line", "spur", "junction"})
 _TRIMMED_SOURCES = frozenset({
     "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
     "institution_context", "location_context", "city_state_zip",
@@ -345,6 +347,8 @@ class TextEngine:
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
         if d.source == "street_address" and span.startswith("#") and _COUNT_BEFORE.search(text, max(0, d.start - 10), d.start):
             return False  # "POD #2", "HD #4", "cycle #3": a count, not a unit number
+        if d.source == "street_address" and self._clinical_street(span):
+            return False  # "45 MINUTES ENCOURAGING PT", "8 MCG. BP STABLE CONT AV": a suffix that is shorthand
         if d.source == "name_title" and text[d.end : d.end + 12].lstrip(" ,").startswith(_CRED_AFTER):
             # "Murphy RN" is a nurse even though Murphy is an eponym; "Charge RN" is a role
             from deid.text.recognizers import common_words, gazetteer
@@ -458,6 +462,23 @@ class TextEngine:
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         return not any(w.casefold() in first or w.casefold() in last for w in _WORD_TOKEN.findall(span))
+
+    @staticmethod
+    def _clinical_street(span: str) -> bool:
+        """A street whose suffix is also clinical shorthand or an everyday word ("PT",
+        "CV", "IS", "WAY", "WELL", "PLACE", "DR", "AV") and whose other words are all
+        words the vocabulary knows (safe or ambiguous), after a number of one or two
+        digits (a dose, a count, a reading): a sentence of a note, not an address."""
+        from deid.text.slots import word_class
+        from deid.text.vocabulary import WordClass
+
+        toks = _WORD_TOKEN.findall(span)
+        number = regex.match(r"\d+", span)
+        if number is None or len(number.group()) > 2:
+            return False  # "4523 N. Sycamore Dr", "43746 Hansen Place": a house number
+        if len(toks) < 2 or toks[-1].casefold().rstrip(".") not in _CLINICAL_SUFFIXES:
+            return False
+        return all(word_class(t) is not WordClass.UNKNOWN for t in toks[:-1])
 
     @staticmethod
     def _is_country(span: str) -> bool:
