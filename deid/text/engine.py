@@ -352,9 +352,12 @@ class TextEngine:
         if d.source == "name_title" and text[d.end : d.end + 12].lstrip(" ,").startswith(_CRED_AFTER):
             # "Murphy RN" is a nurse even though Murphy is an eponym; "Charge RN" is a role
             from deid.text.recognizers import common_words, gazetteer
+            from deid.text.slots import rules as slot_rules
 
             first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
             words = [w.casefold() for w in _WORD_TOKEN.findall(span)]
+            if words and all(w in slot_rules().person_before_weak for w in words):
+                return False  # "PER MD'S", "CALLED MD": a cue word before a credential, no surname
             return not all(w in common_words() and w not in first and w not in last for w in words)
         if d.source == "name_comma_initial" and self._all_common_words(span.split(",")[0]):
             return False  # "Also, I." / "However, A." are no names

@@ -179,6 +179,8 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if i + 1 < n and close(i, i + 1):
                 strong = low in r.person_before_strong
                 weak = low in r.person_before_weak
+                if low in r.person_after and "." in text[e : toks[i + 1][0]]:
+                    strong = weak = False  # "per rn. per report": a credential ends its sentence
                 if strong or weak:
                     j = take_name(i + 1, strong)
                     if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):

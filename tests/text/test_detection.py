@@ -216,6 +216,7 @@ KEEP = [
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
     "access--arrived w/2 #22 iv's to r arm, #18 ac placed; tylenol #3 x2; received with a #8 trach.",
     "GIVEN 2 FFP, 2 UNITS PRBC, VITAMIN K. PLACED ON FIRST STEP AIR MATTRESS. ALBUTEROL WITH SPACER.",
+    "CO 6.8 CI 3.18. PER MD'S PT TO BE STARTED ON NIPRIDE. she did rec tet tox per rn. per report she is a&ox3.",
     "VENT SETTINGS-AC, 700X10, 30%, & +5. ON AC700X10 50% FIO2. 14X700X100.",
     "SPENT OVER 45 MINUTES ENCOURAGING PT. BP 85 TO 98 SYS WHICH IS HER USUAL. DOPA AT 8 MCG. BP STABLE CONT AV",
 ]
