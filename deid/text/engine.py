@@ -322,7 +322,7 @@ class TextEngine:
             # the vocabulary gate (deid/text/slots.py): an eponym in its clinical frame
             # ("pouch of Douglas", "Bethesda III", "Murphy sign") is no person or place
             if d.source == "gate_place_named":
-                return True  # "U <state> scale": a hospital's protocol, not an eponym
+                return True  # "U <state> scale", "in <town> area": a place, not an eponym
             if (_EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _OF_EPONYM.search(text, max(0, d.start - 30), d.start)
                     or _ROMAN_AFTER.match(text, d.end)):
                 return False

@@ -63,6 +63,8 @@ class SlotRules:
     place_two_named_before: frozenset[str] = frozenset()
     place_saint: frozenset[str] = frozenset()
     place_ward_cues: frozenset[str] = frozenset()
+    place_area_words: frozenset[str] = frozenset()
+    place_residence_words: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
 
 
@@ -82,6 +84,7 @@ def rules() -> SlotRules:
         words("place_after_named"), words("place_kind_words"),
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
         words("place_saint"), words("place_ward_cues"),
+        words("place_area_words"), words("place_residence_words"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
@@ -239,6 +242,16 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and any(lows[k] in ("lives", "living", "resides", "lived", "live") for k in range(max(0, i - 6), i))
                     and same_line(max(0, i - 6), i)):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+            # 5c. "in <unknown word> area/county": a neighbourhood or a town
+            if (low == "in" and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and classes[i + 1] is WordClass.UNKNOWN
+                    and _NAME_SHAPE.match(toks[i + 1][2]) and lows[i + 2] in r.place_area_words):
+                # (named: "<word> area" would read as an eponym's area otherwise)
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.65, "gate_place_named"))
+            # 6a. "the <surname> house", "at <surname> house": a residence or a home named so
+            if (low in r.place_residence_words and i > 1 and close(i - 1, i) and close(i - 2, i - 1)
+                    and lows[i - 2] in ("the", "at") and classes[i - 1] is not WordClass.SAFE and toks[i - 1][2][:1].isupper()
+                    and _NAME_SHAPE.match(toks[i - 1][2]) and lows[i - 1] not in r.place_generic):
+                out.append(self._result("LOCATION", toks[i - 1][0], toks[i - 1][1], 0.55, "gate_place_word"))
             # 6. words before a place word: "<town> hosp", "<name> rehab", "<abbrev> ew"
             if low in r.place_after and i > 0 and close(i - 1, i):
                 k = i - 1
@@ -278,7 +291,7 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and _NAME_SHAPE.match(toks[i + 1][2]) and _WARD_NUMBER.match(text, toks[i + 1][1])):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
         for m in r.us_state.finditer(text):  # "U <state> scale", "University of <state>"
-            out.append(self._result("LOCATION", m.start(), m.end(), 0.6, "gate_place_named"))
+            out.append(self._result("LOCATION", m.start(), m.end(), 0.65, "gate_place_named"))
         out.extend(self._signoff(text, toks, classes))
         return out
 
