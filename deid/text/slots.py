@@ -65,6 +65,7 @@ class SlotRules:
     place_ward_cues: frozenset[str] = frozenset()
     place_area_words: frozenset[str] = frozenset()
     place_residence_words: frozenset[str] = frozenset()
+    place_geo_words: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
 
 
@@ -84,7 +85,7 @@ def rules() -> SlotRules:
         words("place_after_named"), words("place_kind_words"),
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
         words("place_saint"), words("place_ward_cues"),
-        words("place_area_words"), words("place_residence_words"),
+        words("place_area_words"), words("place_residence_words"), words("place_geo_words"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
@@ -247,6 +248,12 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and _NAME_SHAPE.match(toks[i + 1][2]) and lows[i + 2] in r.place_area_words):
                 # (named: "<word> area" would read as an eponym's area otherwise)
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.65, "gate_place_named"))
+            # 6c. "the <Word> Shore", "in <Word> Valley": a capitalised word before a word of
+            # geography, in mixed-case writing, inside a sentence
+            if (low in r.place_geo_words and style == "mixed" and i > 1 and close(i - 1, i) and close(i - 2, i - 1)
+                    and w[:1].isupper() and w[1:].islower() and toks[i - 1][2][:1].isupper() and toks[i - 1][2][1:].islower()
+                    and lows[i - 2] in ("the", "in", "at", "from", "on", "near", "to")):
+                out.append(self._result("LOCATION", toks[i - 1][0], e, 0.65, "gate_place_named"))
             # 6a. "the <surname> house", "at <surname> house": a residence or a home named so
             if (low in r.place_residence_words and i > 1 and close(i - 1, i) and close(i - 2, i - 1)
                     and lows[i - 2] in ("the", "at") and classes[i - 1] is not WordClass.SAFE and toks[i - 1][2][:1].isupper()

@@ -36,6 +36,7 @@ def removed(text: str, value: str) -> bool:
     ("start IV insulin per U Vermont scale.", "U Vermont"),
     ("Currently lives in homeless shelter in Quorbeck area. Concerned", "Quorbeck"),
     ("ADMITTED TO THE ED FROM THE MARBURY HOUSE AFTER A FALL", "MARBURY"),
+    ("Was on vacation on the Western Shore,while out to lunch", "Western Shore"),
     # two everyday words before "rehab" after a preposition name one
     ("BELIEVE PATIENT WAS SCREENED BY SILVER MAPLE REHAB TODAY.", "SILVER MAPLE"),
     # capitalised unknown word in mixed-case writing
@@ -59,7 +60,7 @@ def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text
     "plan: lasix 2 mg iv, transfer to the floor in 2 days post op",
     "ST elevations in V2. pt went to ST depression at peak. to cardiac rehab, d/c to acute rehab",
     "insulin per sliding scale, 8 u reg given",
-    "went to the white house, at her house; pain in the Broca area",
+    "went to the white house, at her house; pain in the Broca area. Beach walk on the shore.",
 ])
 def test_known_words_stay(text_engine, text):
     assert find_phi(text) == [], [(d.kind, text[d.start:d.end], d.source) for d in find_phi(text)]
