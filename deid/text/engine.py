@@ -117,6 +117,8 @@ _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 
 
 # guesses whose known-safe words are cut out (see TextEngine._trim_safe_words)
+# street suffixes that notes use as shorthand or everyday words (see _clinical_street)
+_CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "way", "well", "wells", "place", "pl", "dr", "av", "ave", "run", "loop", "trl", "line", "spur", "junction"})
 _TRIMMED_SOURCES = frozenset({
     "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
     "institution_context", "location_context", "city_state_zip",
@@ -319,12 +321,15 @@ class TextEngine:
         if d.source.startswith("gate_"):
             # the vocabulary gate (deid/text/slots.py): an eponym in its clinical frame
             # ("pouch of Douglas", "Bethesda III", "Murphy sign") is no person or place
+            if d.source == "gate_place_named":
+                return True  # "U <state> scale", "in <town> area": a place, not an eponym
             if (_EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _OF_EPONYM.search(text, max(0, d.start - 30), d.start)
                     or _ROMAN_AFTER.match(text, d.end)):
                 return False
             if span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
                 return False
             # after a kinship word or a title the gate has read the vocabulary itself
+            # ("Son, Ed,": a clinical abbreviation elsewhere)
             # ("Son, Ed,": a clinical abbreviation elsewhere)
             return d.source == "gate_person_cue" or not self._is_clinical(span)
         if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "institution_context", "location_context"):
@@ -342,12 +347,17 @@ class TextEngine:
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
         if d.source == "street_address" and span.startswith("#") and _COUNT_BEFORE.search(text, max(0, d.start - 10), d.start):
             return False  # "POD #2", "HD #4", "cycle #3": a count, not a unit number
+        if d.source == "street_address" and self._clinical_street(span):
+            return False  # "45 MINUTES ENCOURAGING PT", "8 MCG. BP STABLE CONT AV": a suffix that is shorthand
         if d.source == "name_title" and text[d.end : d.end + 12].lstrip(" ,").startswith(_CRED_AFTER):
             # "Murphy RN" is a nurse even though Murphy is an eponym; "Charge RN" is a role
             from deid.text.recognizers import common_words, gazetteer
+            from deid.text.slots import rules as slot_rules
 
             first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
             words = [w.casefold() for w in _WORD_TOKEN.findall(span)]
+            if words and all(w in slot_rules().person_before_weak for w in words):
+                return False  # "PER MD'S", "CALLED MD": a cue word before a credential, no surname
             return not all(w in common_words() and w not in first and w not in last for w in words)
         if d.source == "name_comma_initial" and self._all_common_words(span.split(",")[0]):
             return False  # "Also, I." / "However, A." are no names
@@ -455,6 +465,23 @@ class TextEngine:
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         return not any(w.casefold() in first or w.casefold() in last for w in _WORD_TOKEN.findall(span))
+
+    @staticmethod
+    def _clinical_street(span: str) -> bool:
+        """A street whose suffix is also clinical shorthand or an everyday word ("PT",
+        "CV", "IS", "WAY", "WELL", "PLACE", "DR", "AV") and whose other words are all
+        words the vocabulary knows (safe or ambiguous), after a number of one or two
+        digits (a dose, a count, a reading): a sentence of a note, not an address."""
+        from deid.text.slots import word_class
+        from deid.text.vocabulary import WordClass
+
+        toks = _WORD_TOKEN.findall(span)
+        number = regex.match(r"\d+", span)
+        if number is None or len(number.group()) > 2:
+            return False  # "4523 N. Sycamore Dr", "43746 Hansen Place": a house number
+        if len(toks) < 2 or toks[-1].casefold().rstrip(".") not in _CLINICAL_SUFFIXES:
+            return False
+        return all(word_class(t) is not WordClass.UNKNOWN for t in toks[:-1])
 
     @staticmethod
     def _is_country(span: str) -> bool:

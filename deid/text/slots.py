@@ -37,6 +37,8 @@ from deid.text.vocabulary import WordClass, classify
 _UPPER = regex.compile(r"\p{Lu}")
 _LOWER = regex.compile(r"\p{Ll}")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*|@")
+# a ward's number after its name: one or two digits, then no unit ("<ward> 2", not "<drug> 2 mg")
+_WARD_NUMBER = re.compile(r"[ \t]+\d{1,2}[a-z]?(?![\d,/:%-]|\.\d|\s*(?:mg|mcg|g|ml|cc|l|u|units?|hrs?|hours?|h|min|mins|days?|wks?|weeks?|x|meq|mmol|mm|cm|kg|lbs?|%|am|pm|o'?clock)\b)", re.IGNORECASE)
 _NAME_SHAPE = re.compile(r"[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?(?:-[^\W\d_]+)?$")
 
 
@@ -56,6 +58,15 @@ class SlotRules:
     place_abbrev_not: frozenset[str]
     place_after_named: frozenset[str]
     place_kind_words: frozenset[str]
+    place_word_in_name: frozenset[str] = frozenset()
+    place_after_two_named: frozenset[str] = frozenset()
+    place_two_named_before: frozenset[str] = frozenset()
+    place_saint: frozenset[str] = frozenset()
+    place_ward_cues: frozenset[str] = frozenset()
+    place_area_words: frozenset[str] = frozenset()
+    place_residence_words: frozenset[str] = frozenset()
+    place_geo_words: frozenset[str] = frozenset()
+    us_state: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @functools.cache
@@ -72,6 +83,12 @@ def rules() -> SlotRules:
         words("place_after"), words("place_generic"), words("extra_safe"),
         words("place_abbrev_before"), words("place_abbrev_not"),
         words("place_after_named"), words("place_kind_words"),
+        words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
+        words("place_saint"), words("place_ward_cues"),
+        words("place_area_words"), words("place_residence_words"), words("place_geo_words"),
+        re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
+                   + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
+                   + r")\b", re.IGNORECASE),
     )
 
 
@@ -166,6 +183,8 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if i + 1 < n and close(i, i + 1):
                 strong = low in r.person_before_strong
                 weak = low in r.person_before_weak
+                if low in r.person_after and "." in text[e : toks[i + 1][0]]:
+                    strong = weak = False  # "per rn. per report": a credential ends its sentence
                 if strong or weak:
                     j = take_name(i + 1, strong)
                     if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):
@@ -224,6 +243,22 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and any(lows[k] in ("lives", "living", "resides", "lived", "live") for k in range(max(0, i - 6), i))
                     and same_line(max(0, i - 6), i)):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+            # 5c. "in <unknown word> area/county": a neighbourhood or a town
+            if (low == "in" and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and classes[i + 1] is WordClass.UNKNOWN
+                    and _NAME_SHAPE.match(toks[i + 1][2]) and lows[i + 2] in r.place_area_words):
+                # (named: "<word> area" would read as an eponym's area otherwise)
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.65, "gate_place_named"))
+            # 6c. "the <Word> Shore", "in <Word> Valley": a capitalised word before a word of
+            # geography, in mixed-case writing, inside a sentence
+            if (low in r.place_geo_words and style == "mixed" and i > 1 and close(i - 1, i) and close(i - 2, i - 1)
+                    and w[:1].isupper() and w[1:].islower() and toks[i - 1][2][:1].isupper() and toks[i - 1][2][1:].islower()
+                    and lows[i - 2] in ("the", "in", "at", "from", "on", "near", "to")):
+                out.append(self._result("LOCATION", toks[i - 1][0], e, 0.65, "gate_place_named"))
+            # 6a. "the <surname> house", "at <surname> house": a residence or a home named so
+            if (low in r.place_residence_words and i > 1 and close(i - 1, i) and close(i - 2, i - 1)
+                    and lows[i - 2] in ("the", "at") and classes[i - 1] is not WordClass.SAFE and toks[i - 1][2][:1].isupper()
+                    and _NAME_SHAPE.match(toks[i - 1][2]) and lows[i - 1] not in r.place_generic):
+                out.append(self._result("LOCATION", toks[i - 1][0], toks[i - 1][1], 0.55, "gate_place_word"))
             # 6. words before a place word: "<town> hosp", "<name> rehab", "<abbrev> ew"
             if low in r.place_after and i > 0 and close(i - 1, i):
                 k = i - 1
@@ -242,7 +277,28 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 while k < i - 1 and lows[k + 1] in r.place_kind_words and classes[k + 1] is WordClass.SAFE:
                     k += 1
                 if k < i - 1:
-                    out.append(self._result("LOCATION", toks[k + 1][0], toks[i - 1][1], 0.55, "gate_place_word"))
+                    # "<name> memorial": the place word is part of the name
+                    end = toks[i][1] if low in r.place_word_in_name else toks[i - 1][1]
+                    out.append(self._result("LOCATION", toks[k + 1][0], end, 0.55, "gate_place_word"))
+            # 6b. two named words before "rehab"/"house" after a preposition: "by <w> <w> rehab"
+            if (low in r.place_after_two_named and i > 2 and close(i - 1, i) and close(i - 2, i - 1)
+                    and lows[i - 3] in r.place_two_named_before and same_line(i - 3, i)
+                    and all(len(toks[k][2]) > 2 and lows[k] not in r.place_generic and lows[k] not in r.place_kind_words
+                            and lows[k] not in r.place_after and lows[k] not in r.place_two_named_before
+                            for k in (i - 2, i - 1))):
+                out.append(self._result("LOCATION", toks[i - 2][0], toks[i - 1][1], 0.55, "gate_place_word"))
+            # 7. "St. <name>" after a preposition of place: "to St. <name>", "@ St <initial>."
+            if (low in r.place_saint and i > 0 and i + 1 < n and lows[i - 1] in r.place_prepositions | r.place_abbrev_before
+                    and close(i - 1, i) and close(i, i + 1)):
+                w2 = toks[i + 1][2]
+                if classes[i + 1] is WordClass.UNKNOWN or (len(w2) == 1 and w2.isupper() and text[toks[i + 1][1] : toks[i + 1][1] + 1] == "."):
+                    out.append(self._result("LOCATION", s, toks[i + 1][1], 0.6, "gate_place"))
+            # 8. a ward and its number after a verb of moving or "plan": "transfer <ward> 2"
+            if (low in r.place_ward_cues and i + 1 < n and close(i, i + 1) and classes[i + 1] is WordClass.UNKNOWN
+                    and _NAME_SHAPE.match(toks[i + 1][2]) and _WARD_NUMBER.match(text, toks[i + 1][1])):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+        for m in r.us_state.finditer(text):  # "U <state> scale", "University of <state>"
+            out.append(self._result("LOCATION", m.start(), m.end(), 0.65, "gate_place_named"))
         out.extend(self._signoff(text, toks, classes))
         return out
 

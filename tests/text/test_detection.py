@@ -74,6 +74,8 @@ CASES = [
     ("VIN 1HGCM82633A004352 recorded.", "1HGCM82633A004352"),
     # geography and institutions
     ("Lives at 1234 Maple Ridge Rd Apt 5B with her son.", "1234 Maple Ridge Rd Apt 5B"),
+    ("Send it to the pharmacy at 4523 N. Sycamore Dr, #518, by Friday.", "4523 N. Sycamore Dr, #518"),
+    ("Unit #C, 12 Harbor Way", "Unit #C"),
     ("Moved from Springfield, IL 62704 last year.", "Springfield"),
     ("Moved from Springfield, IL 62704 last year.", "62704"),
     ("PO Box 4471, rural route.", "PO Box 4471"),
@@ -217,6 +219,11 @@ KEEP = [
     "Hashimoto's thyroiditis (dx hospital day 3). Bethesda III. Bovie electrocautery; Morse Fall Scale 45. Mallampati II. Recheck at 3 AM. Wells score 4.5.",
     "COLLECT ABILIFY 10 MG FROM PHARMACY. Background Tourette's; consistent with Mallory-Weiss tear.",
     "Yours sincerely,\nConsultant Physician\nAdmission Date: see below",
+    "access--arrived w/2 #22 iv's to r arm, #18 ac placed; tylenol #3 x2; received with a #8 trach.",
+    "GIVEN 2 FFP, 2 UNITS PRBC, VITAMIN K. PLACED ON FIRST STEP AIR MATTRESS. ALBUTEROL WITH SPACER.",
+    "CO 6.8 CI 3.18. PER MD'S PT TO BE STARTED ON NIPRIDE. she did rec tet tox per rn. per report she is a&ox3.",
+    "VENT SETTINGS-AC, 700X10, 30%, & +5. ON AC700X10 50% FIO2. 14X700X100.",
+    "SPENT OVER 45 MINUTES ENCOURAGING PT. BP 85 TO 98 SYS WHICH IS HER USUAL. DOPA AT 8 MCG. BP STABLE CONT AV",
 ]
 
 

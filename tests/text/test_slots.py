@@ -26,6 +26,19 @@ def removed(text: str, value: str) -> bool:
     ("PLAN: TRANSFER TO QUARVELLIN 2 IN AM.", "QUARVELLIN"),
     ("46 year old male came into XQ on 7/18 with leg pain", "XQ"),
     ("pt taken to kernavik hosp. she sustained a lac", "kernavik"),
+    # a ward and its number without a preposition, after "transfer" or "plan:"
+    ("ENC PO INTAKE. TRANSFER QUARVELLIN 2.", "QUARVELLIN"),
+    ("plan: dorravane 7 this am, pain control", "dorravane"),
+    # "<name> memorial": the place word belongs to the name; "St. <name>"; "U <state>"
+    ("Pt slated to go to rehab(golden lantern Memorial) today", "Memorial"),
+    ("TO GO TO ST. QUORBELIA ON TUESDAY PER CASE WORKER", "ST. QUORBELIA"),
+    ("Social: Had a bed @ St A. but will need to be rescreened", "St A"),
+    ("start IV insulin per U Vermont scale.", "U Vermont"),
+    ("Currently lives in homeless shelter in Quorbeck area. Concerned", "Quorbeck"),
+    ("ADMITTED TO THE ED FROM THE MARBURY HOUSE AFTER A FALL", "MARBURY"),
+    ("Was on vacation on the Western Shore,while out to lunch", "Western Shore"),
+    # two everyday words before "rehab" after a preposition name one
+    ("BELIEVE PATIENT WAS SCREENED BY SILVER MAPLE REHAB TODAY.", "SILVER MAPLE"),
     # capitalised unknown word in mixed-case writing
     ("Surgeon from Brellington in this eve to talk to pt.", "Brellington"),
     # a sign-off after the last full stop
@@ -44,6 +57,10 @@ def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text
     "TRANSFER TO FLOOR IN AM. NEO WEANED OFF. CONT ON CAPTOPRIL.",
     "Fluid in the pouch of Douglas. Bethesda III nodule.",
     "Sjögren syndrome and Guillain-Barré, both stable.",
+    "plan: lasix 2 mg iv, transfer to the floor in 2 days post op",
+    "ST elevations in V2. pt went to ST depression at peak. to cardiac rehab, d/c to acute rehab",
+    "insulin per sliding scale, 8 u reg given",
+    "went to the white house, at her house; pain in the Broca area. Beach walk on the shore.",
 ])
 def test_known_words_stay(text_engine, text):
     assert find_phi(text) == [], [(d.kind, text[d.start:d.end], d.source) for d in find_phi(text)]
