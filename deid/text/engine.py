@@ -118,7 +118,10 @@ _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 
 # guesses whose known-safe words are cut out (see TextEngine._trim_safe_words)
 # street suffixes that notes use as shorthand or everyday words (see _clinical_street)
-_CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "way", "well", "wells", "place", "pl", "dr", "av", "ave", "run", "loop", "trl", "line", "spur", "junction"})
+# Street suffixes that are far more often clinical shorthand ("2 PT", "IS", "CV", "A LINE")
+# than street names. Real street suffixes (Way, Place, Dr, Ave, Run, Loop, ...) are not
+# here: "12 Oak Pl" must stay an address, whatever collateral that costs in notes.
+_CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "av", "well", "line"})
 _TRIMMED_SOURCES = frozenset({
     "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
     "institution_context", "location_context", "city_state_zip",
@@ -468,8 +471,8 @@ class TextEngine:
 
     @staticmethod
     def _clinical_street(span: str) -> bool:
-        """A street whose suffix is also clinical shorthand or an everyday word ("PT",
-        "CV", "IS", "WAY", "WELL", "PLACE", "DR", "AV") and whose other words are all
+        """A street whose suffix is also clinical shorthand ("PT", "CV", "IS", "AV", "WELL",
+        "LINE") and whose other words are all
         words the vocabulary knows (safe or ambiguous), after a number of one or two
         digits (a dose, a count, a reading): a sentence of a note, not an address."""
         from deid.text.slots import word_class
