@@ -168,15 +168,21 @@ def _derived(word: str) -> bool:
     return any(len(cand) >= _TYPO_MIN_LEN and cand in safe for cand in _edits1(word))
 
 
-def _classify_word(word: str) -> WordClass:
-    """One lower-case token without hyphens."""
+def _known(word: str) -> WordClass | None:
+    """The class of a word listed as it stands (or empty), else None."""
     if not word:
         return WordClass.SAFE
     found = _lookup(word)
     if found is not WordClass.UNKNOWN:
         return found
-    if word in _shorthand():
-        return WordClass.SAFE
+    return WordClass.SAFE if word in _shorthand() else None
+
+
+def _classify_word(word: str) -> WordClass:
+    """One lower-case token without hyphens."""
+    known = _known(word)
+    if known is not None:
+        return known
     if any(ch.isdigit() for ch in word):
         if word.endswith("'s"):  # "70's", "80's"
             word = word[:-2]
@@ -221,13 +227,9 @@ def classify(token: str) -> WordClass:
     """
     word = token.translate(_APOSTROPHES).casefold().strip()
     word = word.strip(".,;:!?()[]{}\"")
-    if not word:
-        return WordClass.SAFE
-    found = _lookup(word)
-    if found is not WordClass.UNKNOWN:
-        return found
-    if word in _shorthand():
-        return WordClass.SAFE
+    known = _known(word)
+    if known is not None:
+        return known
     if len(word) == 1:
         return WordClass.SAFE if word.isdigit() else WordClass.AMBIGUOUS
     if _DECIMAL.match(word):
