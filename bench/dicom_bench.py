@@ -78,9 +78,32 @@ PLANTED = {
 }
 
 
-def make_series(folder: Path, slices: int, size: int, *, clinical_only: bool = False) -> list[Path]:
+def slice_pixels(kind: str, i: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Stored values of slice ``i``: "noise" (uniform, the old worst case for a text
+    detector), "ct" (a body phantom, see tests/support/ct_series.py) or "ct-text" (the
+    phantom with a static name and birth date in the top-left corner and a slice position
+    line that changes on every slice)."""
+    if kind == "noise":
+        return rng.integers(0, 4095, (size, size), dtype=np.uint16)
+    from tests.support.ct_series import burn_text, ct_slice
+
+    pixels = ct_slice(i, size)
+    if kind == "ct-text":
+        burn_text(pixels, [f"{PLANTED['family'].upper()} {PLANTED['given'].upper()}", f"DOB {PLANTED['birth']}"], corner="tl")
+        burn_text(pixels, [f"IM {i + 1}  Z {-120.5 + i:.1f}"], corner="bl")
+    return pixels
+
+
+# Tokens of the burned-in text that must not be readable in any output slice.
+PIXEL_PHI = (PLANTED["family"].upper(), PLANTED["given"].upper(), PLANTED["birth"])
+
+
+def make_series(
+    folder: Path, slices: int, size: int, *, clinical_only: bool = False, pixels: str = "noise"
+) -> list[Path]:
     """``slices`` CT files with PHI planted; ``clinical_only``: descriptors are clinical
-    vocabulary only and there is no ImageComments (a typical series, for speed)."""
+    vocabulary only and there is no ImageComments (a typical series, for speed);
+    ``pixels``: see :func:`slice_pixels`."""
     rng = np.random.default_rng(1)
     P = PLANTED
     paths = []
@@ -148,7 +171,7 @@ def make_series(folder: Path, slices: int, size: int, *, clinical_only: bool = F
         ct12_pixel_module(ds)
         ds.WindowCenter = "40"
         ds.WindowWidth = "400"
-        ds.PixelData = rng.integers(0, 4095, (size, size), dtype=np.uint16).tobytes()
+        ds.PixelData = slice_pixels(pixels, i, size, rng).tobytes()
         attach_file_meta(ds)
         path = folder / f"{P['family']}_{i:04d}.dcm"
         ds.save_as(path, enforce_file_format=True)

@@ -164,8 +164,11 @@ def scrub_case(
     # 2. DICOM files (header + burned-in pixels, which see the whole deny-list).
     used_names: set[str] = set()
     withheld_dicom = 0
+    # The slices of one series are searched for burned-in text as one clip is: the first
+    # ones in full, later ones on what changed (deid.image.series). One book per case.
+    series = _series_book() if dicoms else None
     for index, raw, name in dicoms:
-        part = _scrub_dicom_part(index, raw, name, policy, context, used_names, done)
+        part = _scrub_dicom_part(index, raw, name, policy, context, used_names, done, series)
         withheld_dicom += part.withheld
 
     # 3. photos.
@@ -206,11 +209,19 @@ def _pseudo_name(context: CaseContext, kind: str, index: int, data: bytes | str,
     return context.pseudonym("part-name", key, prefix=_PREFIX[kind], length=12) + suffix
 
 
-def _scrub_dicom_part(index, data: bytes, name, policy, context, used_names: set[str], done) -> PartResult:  # type: ignore[no-untyped-def]
+def _series_book() -> object | None:
+    try:
+        from deid.image.series import SeriesBook
+    except ImportError:  # no image core: pixel scrubbing withholds on its own
+        return None
+    return SeriesBook()
+
+
+def _scrub_dicom_part(index, data: bytes, name, policy, context, used_names: set[str], done, series=None) -> PartResult:  # type: ignore[no-untyped-def]
     try:
         from deid.dicom import scrub_dicom
 
-        result = scrub_dicom(data, policy, context)
+        result = scrub_dicom(data, policy, context, series=series)
     except ImportError as exc:
         from deid.core.errors import EngineUnavailable
 

@@ -124,6 +124,11 @@ class ImagePolicy:
     # Multi-frame pixel data: frames OCR'd in full (first, middle, last ...); the other
     # frames are checked by a frame-difference test on their static (overlay) pixels.
     sampled_frames: int = 3
+    # Single-frame slices of one series in a case (deid.image.series): False reads the
+    # first slices in full and, on later ones, every change of the static area (overlay,
+    # padding, any text seen) - text drawn inside the changing anatomy of a later slice is
+    # reported as residual risk; True runs the full text detector on every slice.
+    series_full_read: bool = False
     # Photo output format when the caller names none: "" keeps the input's (HEIC -> JPEG).
     photo_format: str = ""
 

@@ -18,7 +18,7 @@ import re
 import time
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pydicom
 from pydicom.dataelem import DataElement, RawDataElement
@@ -52,6 +52,9 @@ from deid.dicom.validate import (
     expected_native_pixel_bytes,
 )
 from deid.dicom.writer import write_part10
+
+if TYPE_CHECKING:
+    from deid.image.series import SeriesBook
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +120,14 @@ def scrub_dicom(
     source: bytes | str | os.PathLike[str] | BinaryIO,
     policy: Policy | None = None,
     context: CaseContext | None = None,
+    *,
+    series: SeriesBook | None = None,
 ) -> DicomResult:
     """De-identify one DICOM file (header per PS3.15 Annex E, pixels per policy).
+
+    ``series``: the case's series memories (:class:`deid.image.series.SeriesBook`, as
+    ``scrub_case`` passes them): later slices of a series already seen are searched for
+    text on what changed instead of in full. Without it every slice is read in full.
 
     Raises InputError (not DICOM, bad argument), LimitExceeded (too large) or
     WithheldError and its subclasses (corrupt, truncated, unsupported, engine missing):
@@ -132,7 +141,7 @@ def scrub_dicom(
         with warnings.catch_warnings():
             # pydicom's warnings can quote element values (PHI): never let them out.
             warnings.simplefilter("ignore")
-            return _scrub(buf, policy, context, started)
+            return _scrub(buf, policy, context, started, series)
     except DeidError:
         raise
     except Exception as exc:  # a parser or library failure: withhold, never pass through
@@ -142,7 +151,9 @@ def scrub_dicom(
         ) from None
 
 
-def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> DicomResult:
+def _scrub(
+    buf: bytes, policy: Policy, context: CaseContext, started: float, series: SeriesBook | None = None
+) -> DicomResult:
     report = Report(input_kind="dicom")
     structure = check_structure(buf, max_bytes=policy.dicom.max_file_bytes)
     t_check = time.perf_counter()
@@ -167,7 +178,7 @@ def _scrub(buf: bytes, policy: Policy, context: CaseContext, started: float) -> 
             pass
     if "PixelData" in ds and pixels_need_cleaning(ds, policy):
         materialize_pixels(ds)
-        pixel_outcome = clean_pixel_data(ds, transfer_syntax, policy, context, report)
+        pixel_outcome = clean_pixel_data(ds, transfer_syntax, policy, context, report, series)
         transfer_syntax = pixel_outcome.transfer_syntax
         pixels_cleaned = True
         faces_cleaned = pixel_outcome.faces

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -25,6 +26,9 @@ from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable, LimitExceeded, WithheldError
 from deid.core.policy import Policy
 from deid.core.report import Report
+
+if TYPE_CHECKING:
+    from deid.image.series import SeriesBook
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +56,18 @@ def pixels_need_cleaning(ds: Dataset, policy: Policy) -> bool:
 
 
 def clean_pixel_data(
-    ds: Dataset, transfer_syntax: str, policy: Policy, context: CaseContext, report: Report
+    ds: Dataset,
+    transfer_syntax: str,
+    policy: Policy,
+    context: CaseContext,
+    report: Report,
+    series: SeriesBook | None = None,
 ) -> PixelOutcome:
-    """Decode, clean (deid.image), and store the frames back uncompressed, in place."""
+    """Decode, clean (deid.image), and store the frames back, in place.
+
+    With ``series`` (the case's memories), a single-frame object is scrubbed as a slice
+    of its series (:mod:`deid.image.series`), keyed by :func:`series_key`.
+    """
     try:
         from deid.image import scrub_pixels
     except ImportError:
@@ -66,8 +79,16 @@ def clean_pixel_data(
     frames = _render16(decoded) if decoded.dtype.itemsize == 4 else decoded
     modality = str(ds.get("Modality", "") or "").strip().upper()
     faces = bool(policy.image.faces and modality in FACE_MODALITIES and frames.ndim == 4)
+    memory = None
+    if series is not None and frames.shape[0] == 1 and not faces:
+        memory = series.memory(series_key(ds, transfer_syntax, frames))
     result = scrub_pixels(
-        frames, policy=policy, context=context, text_mode=policy.image.dicom_text, faces=faces
+        frames,
+        policy=policy,
+        context=context,
+        text_mode=policy.image.dicom_text,
+        faces=faces,
+        series=memory,
     )
     cleaned = result.frames
     if cleaned.shape != frames.shape or cleaned.dtype != frames.dtype:
@@ -116,6 +137,31 @@ def clean_pixel_data(
         f"pixel data decoded from {ts_name}, cleaned, and stored as {UID(out_syntax).name}"
     )
     return PixelOutcome(transfer_syntax=out_syntax, faces=faces)
+
+
+# Attributes that must match for two slices to share a series memory: the series, the
+# geometry, the photometric and bit depth, and everything that changes the rendering.
+_SERIES_KEY_TAGS = (
+    0x0020000E,  # SeriesInstanceUID (already remapped: stable within the case)
+    0x00200037,  # ImageOrientationPatient
+    0x00280030,  # PixelSpacing
+    0x00280004,  # PhotometricInterpretation
+    0x00280100,  # BitsAllocated
+    0x00280101,  # BitsStored
+    0x00280103,  # PixelRepresentation
+    0x00281052,  # RescaleIntercept
+    0x00281053,  # RescaleSlope
+    0x00281050,  # WindowCenter
+    0x00281051,  # WindowWidth
+)
+
+
+def series_key(ds: Dataset, transfer_syntax: str, frames: np.ndarray) -> tuple[object, ...]:
+    """The key of a slice's series memory; a slice whose key differs starts a new one."""
+    from deid.dicom.rawvalues import read_values
+
+    values = tuple(tuple(read_values(ds, tag)) for tag in _SERIES_KEY_TAGS)
+    return (values, str(transfer_syntax), frames.shape[1:], str(frames.dtype))
 
 
 def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarray, str, bool]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,6 +45,9 @@ from deid.image.pipeline import (
     verify_faces,
 )
 from deid.image.redact import polygons_mask
+
+if TYPE_CHECKING:
+    from deid.image.series import SeriesMemory
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +108,28 @@ def scrub_pixels(
     text_mode: TextMode,
     faces: bool = False,
     part: str | None = None,
+    series: SeriesMemory | None = None,
 ) -> PixelResult:
     """Fill PHI text (and faces if asked) in decoded frames; see the module doc.
 
     Raises EngineUnavailable if OCR (or the face model, when ``faces``) cannot run,
     WithheldError("verification_failed") if text stays readable after the extra rounds,
     InputError/LimitExceeded for arrays we do not accept.
+
+    ``series``: the memory of the series a single-frame slice belongs to
+    (:mod:`deid.image.series`): its first slices are read in full, later ones on the
+    areas that changed.
     """
     t0 = time.perf_counter()
     _check(frames, policy)
     engine = ocr_engine(policy)  # fail closed before any work
+    if series is not None and frames.shape[0] == 1 and not faces:
+        from deid.image.series import scrub_slice
+
+        cleaned, slice_report = scrub_slice(
+            frames, series, policy=policy, context=context, text_mode=text_mode, engine=engine, part=part
+        )
+        return PixelResult(cleaned, slice_report)
     out = frames.copy()
     n = out.shape[0]
     mono = out.ndim == 3

@@ -60,6 +60,7 @@ OVERRIDE_RULES: dict[str, str] = {
     "image.max_frames": "lower",
     "image.jpeg_quality": "any",
     "image.verify": "on",
+    "image.series_full_read": "on",
     "image.ocr_min_score": "lower",
     "image.photo_format": "any",
     "limits.timeout_s": "lower",
