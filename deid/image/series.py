@@ -160,9 +160,9 @@ class SeriesMemory:
             # The ring verification re-reads: 0.8 text heights around each fill.
             x0, y0 = (float(v) for v in r.polygon.min(axis=0))
             x1, y1 = (float(v) for v in r.polygon.max(axis=0))
-            m = max(4.0, 0.8 * _poly_height(r.polygon))
-            xa, ya = max(0, int(x0 - m)), max(0, int(y0 - m))
-            xb, yb = min(w, int(np.ceil(x1 + m))), min(h, int(np.ceil(y1 + m)))
+            margin = max(4.0, 0.8 * _poly_height(r.polygon))
+            xa, ya = max(0, int(x0 - margin)), max(0, int(y0 - margin))
+            xb, yb = min(w, int(np.ceil(x1 + margin))), min(h, int(np.ceil(y1 + margin)))
             self.ring_mask[ya:yb, xa:xb] = True
 
     def learn_full(self, view: np.ndarray, boxes: list[TextBox], regions: list[TextRegion], policy: Policy) -> _State:
