@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.tag import Tag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian
 
 from deid.core.context import CaseContext
@@ -74,6 +75,7 @@ def clean_pixel_data(
         raise EngineUnavailable(
             "the pixel scrubber (deid.image) is not available", reason="engine_unavailable"
         ) from None
+    raw_element = ds._dict.get(Tag(0x7FE00010))  # as it came (a view into the input)
     input_bytes = len(ds.PixelData)
     decoded, photometric, altered = _decode(ds, transfer_syntax, policy)
     frames = _render16(decoded) if decoded.dtype.itemsize == 4 else decoded
@@ -117,6 +119,8 @@ def clean_pixel_data(
         # Nothing was redacted: the pixel data goes out byte for byte as it came
         # (no decode/encode loss, same size, same syntax and photometric).
         ds.file_meta.TransferSyntaxUID = UID(transfer_syntax)
+        if raw_element is not None:
+            ds._dict[Tag(0x7FE00010)] = raw_element  # the writer copies it as it came
         ds.BurnedInAnnotation = "NO"
         report.notes.append(
             f"pixel data searched, nothing to redact: copied as it came ({ts_name})"
@@ -174,6 +178,9 @@ def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarr
         raise LimitExceeded("more frames than the frame limit", reason="too_many_frames")
     ds.file_meta.TransferSyntaxUID = UID(transfer_syntax)  # pydicom picks the decoder from it
     photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
+    fast = _native_grey(ds, transfer_syntax, rows, columns, n_frames)
+    if fast is not None:
+        return fast, photometric, False
     try:
         arr = ds.pixel_array  # pydicom converts YBR to RGB for us (as_rgb)
         if photometric == "PALETTE COLOR":
@@ -214,6 +221,49 @@ def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarr
         arr = masked
     out_photometric = "RGB" if samples == 3 else photometric
     return np.ascontiguousarray(arr), out_photometric, altered
+
+
+_NATIVE_LE = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})
+
+
+def _native_grey(ds: Dataset, transfer_syntax: str, rows: int, columns: int, n_frames: int) -> np.ndarray | None:
+    """Native little-endian greyscale frames read straight from the bytes (a CT or MR
+    slice), or None for anything else (pydicom decodes those).
+
+    Only where pydicom would return the stored values unchanged: 8 or 16 bits allocated,
+    one sample, unsigned with no bits above BitsStored set, or signed with every bit
+    stored (pydicom sign-extends a narrower signed value).
+    """
+    from deid.dicom.rawvalues import read_int
+
+    if str(transfer_syntax) not in _NATIVE_LE:
+        return None
+    try:
+        bits = read_int(ds, 0x00280100)
+        stored = read_int(ds, 0x00280101) or bits
+        samples = read_int(ds, 0x00280002, 1) or 1
+        signed = read_int(ds, 0x00280103, 0) or 0
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if samples != 1 or bits not in (8, 16) or stored is None or stored > bits:
+        return None
+    photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper()
+    if photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        return None
+    if signed and stored != bits:
+        return None
+    elem = ds._dict.get(Tag(0x7FE00010))
+    value = getattr(elem, "value", None)
+    if not isinstance(value, bytes | bytearray | memoryview):
+        return None
+    count = rows * columns * n_frames
+    dtype = {(8, 0): "<u1", (16, 0): "<u2", (16, 1): "<i2", (8, 1): None}[(bits, 1 if signed else 0)]
+    if dtype is None or len(value) < count * (bits // 8):
+        return None
+    arr = np.frombuffer(value, dtype=dtype, count=count).astype(np.dtype(dtype).newbyteorder("="))
+    if not signed and stored < bits and int(arr.max()) >= (1 << stored):
+        return None  # an embedded overlay above BitsStored: pydicom's path masks it
+    return arr.reshape(n_frames, rows, columns)
 
 
 def _render16(frames: np.ndarray) -> np.ndarray:

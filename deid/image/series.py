@@ -307,12 +307,17 @@ def scrub_slice(
     else:
         best, diff, changed = memory.best_state(view)
         assert memory.ring_mask is not None and memory.fill_mask is not None
+        assert memory.static is not None and memory.text_mask is not None
         # Around the fills, what verification would re-read: a change on the monitored
         # pixels there (a glyph growing out of a fill) is verified again; changes of the
         # live anatomy next to a fill are the residual risk named below.
         ring_changed = bool(_glyph_sized(diff & memory.ring_mask & ~memory.fill_mask & memory.monitored()).any())
         n_regions = len(memory.regions)
-        changed = _glyph_sized(changed)
+        glyphs = _glyph_sized(changed)
+        # Static pixels that changed alone (no glyph-sized group: noise of air or tissue
+        # near the window's edge) are live from now on, as pixels that change are in clips.
+        memory.static &= ~(changed & ~glyphs & ~memory.text_mask)
+        changed = glyphs
         state = best
         if changed.any():
             rects = memory.crop_rects(changed)
