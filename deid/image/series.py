@@ -65,7 +65,11 @@ log = logging.getLogger(__name__)
 MIN_FULL_READS = 3
 MAX_FULL_READS = 5
 # A pixel is unchanged between two renderings within this many grey levels (lossy coding).
-_TOL = 2
+_TOL = 3
+_SMOOTH = 5
+# Pixels around an area that changed without text become live too: anatomy edges move a
+# pixel or two per slice, and the next slices' motion falls inside the grown area.
+_LIVE_GROW = 31
 _BLOCK = 4
 _STABLE = 0.005
 # Fewer changed monitored pixels than this (outside fills) is no glyph.
@@ -78,7 +82,7 @@ _CROP_MAX_FRACTION = 0.35
 
 @dataclass(slots=True)
 class _State:
-    view: np.ndarray  # rendered grey (H, W) or RGB (H, W, 3), uint8, before fills
+    view: np.ndarray  # smoothed rendering (H, W) or (H, W, 3), uint8, before fills
     verified_fills: int = -1  # number of series fills when this state was verified
 
 
@@ -126,6 +130,15 @@ class SeriesMemory:
         if self._lut is None:
             return np.ascontiguousarray(frame)
         return self._lut[frame.view(np.uint16)]
+
+    @staticmethod
+    def smooth(view: np.ndarray) -> np.ndarray:
+        """The rendering compared between slices: a 5x5 mean takes the noise of air and
+        tissue (a few grey levels) below ``_TOL`` while a 1 px stroke of 20+ levels of
+        contrast stays above it."""
+        import cv2
+
+        return cv2.blur(view, (_SMOOTH, _SMOOTH))
 
     # ---- learning ----------------------------------------------------------------------
     def _add_text(self, boxes: list[TextBox], policy: Policy) -> None:
@@ -198,7 +211,10 @@ class SeriesMemory:
         self._add_text(boxes, policy)
         self._add_regions(regions)
         # Changed pixels where no text was found are live (anatomy) from now on.
-        self.static &= ~(changed & ~self.text_mask)
+        import cv2
+
+        grown = cv2.dilate(changed.astype(np.uint8), np.ones((_LIVE_GROW, _LIVE_GROW), np.uint8)).astype(bool)
+        self.static &= ~(grown & ~self.text_mask)
         state = _State(view)
         n_full = self.full_reads
         self.states.append(state)
@@ -292,6 +308,7 @@ def scrub_slice(
     report = Report(input_kind="pixels")
     memory.slices += 1
     view = memory.render(frames[0])
+    smooth = memory.smooth(view)
     full = policy.image.series_full_read or not memory.trusted
     new_regions: list[TextRegion] = []
     tt = time.perf_counter()
@@ -301,11 +318,11 @@ def scrub_slice(
         new_regions, boxes, note = find_text(rgb, text_mode, policy, context, engine=engine)
         if note:
             memory.notes.add(note)
-        state = memory.learn_full(view, boxes, new_regions, policy)
+        state = memory.learn_full(smooth, boxes, new_regions, policy)
         verify_needed = True
         how = f"read in full (slice {memory.full_reads} read in full of {memory.slices} in its series)"
     else:
-        best, diff, changed = memory.best_state(view)
+        best, diff, changed = memory.best_state(smooth)
         assert memory.ring_mask is not None and memory.fill_mask is not None
         assert memory.static is not None and memory.text_mask is not None
         # Around the fills, what verification would re-read: a change on the monitored
@@ -337,7 +354,7 @@ def scrub_slice(
                 new_regions.extend(found)
                 boxes_all.extend(boxes)
             memory.crops += len(rects)
-            state = memory.learn_crop(view, changed, boxes_all, new_regions, policy)
+            state = memory.learn_crop(smooth, changed, boxes_all, new_regions, policy)
             how = f"static area compared with its series: {len(rects)} changed area(s) read"
         else:
             how = "static area identical to a slice already read in its series"

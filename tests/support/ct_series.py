@@ -59,3 +59,43 @@ def burn_text(pixels: np.ndarray, lines: list[str], *, corner: str = "tl", value
     mask = canvas > 0
     blend = canvas[mask].astype(np.float32) / 255.0
     pixels[mask] = np.round(pixels[mask] * (1 - blend) + value * blend).astype(pixels.dtype)
+
+
+def ct_dicom(
+    pixels: np.ndarray,
+    index: int,
+    *,
+    series_uid: str = "1.2.826.0.1.3680043.8.498.77.2",
+    pixel_spacing: tuple[float, float] = (0.7, 0.7),
+    patient_name: str = "QUILLFEATHER^MAREN",
+) -> bytes:
+    """One CT slice as a Part 10 file (explicit VR little endian, 12 of 16 bits)."""
+    import io
+
+    from pydicom.dataset import Dataset
+    from pydicom.uid import CTImageStorage
+
+    from tests.support.dicom_build import attach_file_meta, ct12_pixel_module
+
+    ds = Dataset()
+    ds.SOPClassUID = CTImageStorage
+    ds.SOPInstanceUID = f"{series_uid}.{index + 1}"
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.77.1"
+    ds.SeriesInstanceUID = series_uid
+    ds.Modality = "CT"
+    ds.PatientName = patient_name
+    ds.PatientID = "PID-0047117"
+    ds.StudyDescription = "CT CHEST"
+    ds.InstanceNumber = index + 1
+    ds.ImagePositionPatient = [0, 0, index]
+    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    ds.PixelSpacing = list(pixel_spacing)
+    ds.Rows, ds.Columns = pixels.shape
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ct12_pixel_module(ds)
+    ds.PixelData = pixels.astype("<u2").tobytes()
+    attach_file_meta(ds)
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
