@@ -66,6 +66,10 @@ MIN_FULL_READS = 3
 MAX_FULL_READS = 5
 # A pixel is unchanged between two renderings within this many grey levels (lossy coding).
 _TOL = 3
+# A later slice differs from a state where its smoothed rendering moved by more than this:
+# above the smoothed noise of tissue and air (sigma ~1.5 levels: no false change), below
+# a 1 px stroke of 40 grey levels of contrast (a 5x5 mean keeps a fifth of it).
+_CHANGE = 8
 _SMOOTH = 5
 # Pixels around an area that changed without text become live too: anatomy edges move a
 # pixel or two per slice, and the next slices' motion falls inside the grown area.
@@ -134,8 +138,8 @@ class SeriesMemory:
     @staticmethod
     def smooth(view: np.ndarray) -> np.ndarray:
         """The rendering compared between slices: a 5x5 mean takes the noise of air and
-        tissue (a few grey levels) below ``_TOL`` while a 1 px stroke of 20+ levels of
-        contrast stays above it."""
+        tissue (a few grey levels) to about one level, while a 1 px stroke of 40+ levels
+        of contrast stays above ``_CHANGE``."""
         import cv2
 
         return cv2.blur(view, (_SMOOTH, _SMOOTH))
@@ -235,7 +239,7 @@ class SeriesMemory:
         best: tuple[int, _State, np.ndarray, np.ndarray] | None = None
         for i in order:
             st = self.states[i]
-            diff = _diff(view, st.view) > _TOL
+            diff = _diff(view, st.view) > _CHANGE
             changed = diff & watch
             count = int(np.count_nonzero(changed))
             if best is None or count < best[0]:
