@@ -6,9 +6,15 @@ Four parts, all in one run:
 
 1. in process (below);
 2. through the command line: a ``--cli-slices`` CT series whose descriptors are
-   clinical vocabulary ("CT CHEST W CONTRAST"), ``deid scrub SRC DST`` in a child
-   process, net of process start (the same command on a one-slice series is
-   subtracted), beside raw pydicom read+write of the same files (file to file);
+   clinical vocabulary ("CT CHEST W CONTRAST") and whose slices look like CT
+   (``--cli-pixels ct``: a body phantom with noise, air and padding, anatomy changing
+   from slice to slice; ``noise`` is the old uniform-noise variant), ``deid scrub SRC
+   DST`` in a child process, net of process start (the same command on a one-slice
+   series is subtracted), beside raw pydicom read+write and dicognito of the same files
+   (file to file); 2b. a ``--text-slices`` CT series with burned-in text (static name
+   and birth date, a slice position line changing on every slice) through ``deid
+   scrub``: PHI tokens RapidOCR still reads in every output slice (1x and 2x), beside
+   the count on the inputs;
 3. compressed inputs: an RLE CT slice (nothing to redact) and a JPEG baseline
    ultrasound clip with burned-in text: output transfer syntax, size against the input,
    decodable by pydicom;
