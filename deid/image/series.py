@@ -259,8 +259,10 @@ class SeriesMemory:
         rects = []
         for i in range(1, n):
             x, y, bw, bh, _area = (int(v) for v in stats[i])
-            py = max(12, bh // 2)
-            px = max(32, 3 * bh)
+            # Along a line of text: three text heights each side (a changed digit is read
+            # with its neighbours); a tall area (anatomy, a block of lines) is not a line.
+            py = max(12, min(bh, 48) // 2)
+            px = max(32, 3 * min(bh, 24))
             rects.append([max(0, x - px), max(0, y - py), min(w, x + bw + px), min(h, y + bh + py)])
         # The whole text line a change belongs to (known boxes it touches) is read with it.
         for r in rects:
