@@ -372,7 +372,9 @@ def _rings(polys: list[np.ndarray], shape: tuple[int, ...], reach: float = 0.8) 
     rings: list[list[float]] = []
     for p in polys:
         th = _poly_height(p)
-        m = max(4.0, reach * th)
+        # A wide reach is for blocks of small lines; a tall box (texture, a big label)
+        # keeps the tight ring (its ring would otherwise span the whole image).
+        m = max(4.0, (reach if th <= _TEXT_MAX_PX else min(reach, 0.8)) * th)
         x0, y0 = p.min(axis=0)
         x1, y1 = p.max(axis=0)
         rings.append([max(0.0, x0 - m), max(0.0, y0 - m), min(float(w), x1 + m), min(float(h), y1 + m), th, 0.0])
@@ -592,20 +594,27 @@ def _rescan_block(
     """Regions to fill found by a first pass, sized for ``lines``, around ``lines``."""
     h, w = view.shape[:2]
     th = min(b.height for b in lines)
-    grow = _BLOCK_GROW * th
-    x0 = max(0, int(min(float(b.polygon[:, 0].min()) for b in lines) - grow))
-    y0 = max(0, int(min(float(b.polygon[:, 1].min()) for b in lines) - grow))
-    x1 = min(w, int(math.ceil(max(float(b.polygon[:, 0].max()) for b in lines) + grow)))
-    y1 = min(h, int(math.ceil(max(float(b.polygon[:, 1].max()) for b in lines) + grow)))
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return []
     # A detector box is about 1.4 glyph heights (DB's unclip margin). The block is read
     # as verification reads (upscaled, so such glyphs are twice the detector's minimum),
-    # within the ring pixel budget.
+    # within the ring pixel budget; where the budget cannot give full resolution the
+    # block shrinks, and where even two text heights around the lines do not fit, a
+    # coarser read than the first pass would add nothing: the rounds go on as before.
     glyph_px = max(1.0, th / 1.4)
-    crop = np.ascontiguousarray(view[y0:y1, x0:x1])
     scale = min(_VERIFY_MAX_UP, max(1.0, 2.0 * DET_TEXT_PX / glyph_px))
-    scale = min(scale, math.sqrt(_VERIFY_RING_PIXELS / float(crop.shape[0] * crop.shape[1])))
+    grow = _BLOCK_GROW * th
+    while True:
+        x0 = max(0, int(min(float(b.polygon[:, 0].min()) for b in lines) - grow))
+        y0 = max(0, int(min(float(b.polygon[:, 1].min()) for b in lines) - grow))
+        x1 = min(w, int(math.ceil(max(float(b.polygon[:, 0].max()) for b in lines) + grow)))
+        y1 = min(h, int(math.ceil(max(float(b.polygon[:, 1].max()) for b in lines) + grow)))
+        fit = math.sqrt(_VERIFY_RING_PIXELS / float(max(1, (x1 - x0) * (y1 - y0))))
+        if fit >= 1.0 or grow <= 2 * th:
+            break
+        grow /= 2
+    scale = min(scale, fit)
+    if x1 - x0 < 8 or y1 - y0 < 8 or scale < 1.0:
+        return []
+    crop = np.ascontiguousarray(view[y0:y1, x0:x1])
     ann = mode == "annotation"
     opts = OcrOptions(
         scale=scale,
