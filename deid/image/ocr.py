@@ -201,37 +201,74 @@ class RapidOcrEngine(OcrEngine):
         # One onnxruntime session per model; serialise calls from threads of one process.
         self._lock = threading.Lock()
 
+    def _detector_input(self, small: np.ndarray) -> np.ndarray | None:
+        """RapidOCR's detector pre-processing, done without its copies.
+
+        Same pixels as ``rapidocr``'s ``DetPreProcess`` (resize to multiples of 32,
+        ``(x / 255 - 0.5) / 0.5``, BGR channel order, NCHW), but computed per channel
+        straight into one contiguous float32 array from the RGB image: its version
+        normalises in float64 and transposes a BGR copy of the image (0.19 s of a
+        2.5 MP detector input on one core, against 0.01 s here).
+        """
+        import cv2
+
+        h, w = small.shape[:2]
+        rh, rw = int(round(h / 32) * 32), int(round(w / 32) * 32)
+        if rh <= 0 or rw <= 0:
+            return None
+        if (rh, rw) != (h, w):
+            small = cv2.resize(small, (rw, rh))
+        blob = np.empty((1, 3, rh, rw), dtype=np.float32)
+        for c in range(3):  # BGR: channel c of the model is RGB channel 2 - c
+            np.multiply(small[:, :, 2 - c], np.float32(2.0 / 255.0), out=blob[0, c], casting="unsafe")
+        blob -= np.float32(1.0)
+        return blob
+
+    def _detect_quads(self, small: np.ndarray) -> tuple[np.ndarray, list[float]]:
+        """Detector quads (in ``small`` pixels) and their scores, in reading order."""
+        blob = self._detector_input(small)
+        if blob is None:
+            return np.zeros((0, 4, 2), np.float32), []
+        preds = self._det.session(blob)
+        boxes, scores = self._det.postprocess_op(preds, small.shape[:2])
+        if len(boxes) < 1:
+            return np.zeros((0, 4, 2), np.float32), []
+        # RapidOCR's reading order (top to bottom, then left to right within a line),
+        # with the scores kept beside their boxes (its pipeline sorts the boxes only).
+        order = _reading_order(np.asarray(boxes))
+        quads = np.asarray(boxes, dtype=np.float32)[order]
+        return quads, [float(scores[i]) for i in order]
+
     def detect(self, image: np.ndarray, options: OcrOptions | None = None) -> list[TextBox]:
         from rapidocr.ch_ppocr_rec import TextRecInput
         from rapidocr.utils.process_img import get_rotate_crop_image
 
         opts = options or OcrOptions()
-        bgr = np.ascontiguousarray(image[:, :, ::-1])
-        small = _resize(bgr, opts.scale)
-        sy = bgr.shape[0] / small.shape[0]
-        sx = bgr.shape[1] / small.shape[1]
+        # RGB throughout: resizing and cropping work per channel, so flipping to the
+        # models' BGR order on the detector input and on each crop gives the same pixels
+        # as flipping the whole image first (a 12 MP copy saved).
+        rgb = np.ascontiguousarray(image[:, :, :3])
+        small = _resize(rgb, opts.scale)
+        sy = rgb.shape[0] / small.shape[0]
+        sx = rgb.shape[1] / small.shape[1]
         if min(small.shape[:2]) < 8:
             return []
-        det_in = normalize_contrast(small) if opts.normalize else small
+        det_in = _normalize_contrast_rgb(small) if opts.normalize else small
         with self._lock:
-            det = self._det(det_in)
-            if det.boxes is None or len(det.boxes) == 0:
+            quads, scores = self._detect_quads(det_in)
+            if len(quads) == 0:
                 return []
-            quads = np.asarray(det.boxes, dtype=np.float32).copy()
             quads[:, :, 0] *= sx
             quads[:, :, 1] *= sy
-            scores = list(det.scores or [1.0] * len(quads))
             if not opts.recognize:
-                return [
-                    TextBox(q, "", float(s), self.name, float(s)) for q, s in zip(quads, scores, strict=True)
-                ]
-            out = [TextBox(q, "", 0.0, self.name, float(s)) for q, s in zip(quads, scores, strict=True)]
+                return [TextBox(q, "", s, self.name, s) for q, s in zip(quads, scores, strict=True)]
+            out = [TextBox(q, "", 0.0, self.name, s) for q, s in zip(quads, scores, strict=True)]
             todo = [i for i, b in enumerate(out) if not opts.read_max_aspect or _aspect(b.polygon) <= opts.read_max_aspect]
             if opts.read_max_boxes and len(todo) > opts.read_max_boxes:
                 todo = []
             if not todo:
                 return out
-            crops = [get_rotate_crop_image(bgr, quads[i].copy()) for i in todo]
+            crops = [np.ascontiguousarray(get_rotate_crop_image(rgb, quads[i].copy())[:, :, ::-1]) for i in todo]
             cls = self._cls(crops)
             crops = cls.img_list if cls.img_list is not None else crops
             rec = self._rec(TextRecInput(img=crops, return_word_box=False))
@@ -241,6 +278,20 @@ class RapidOcrEngine(OcrEngine):
             out[i].text = str(t)
             out[i].score = float(rs)
         return out
+
+
+def _reading_order(boxes: np.ndarray) -> np.ndarray:
+    """The permutation RapidOCR's ``sorted_boxes`` applies (rows by top-left y, 10 px apart)."""
+    y = boxes[:, 0, 1]
+    by_y = np.argsort(y, kind="stable")
+    ys = y[by_y]
+    line = np.concatenate([[0], np.cumsum(np.diff(ys) >= 10)])
+    return by_y[np.lexsort((boxes[by_y, 0, 0], line))]
+
+
+def _normalize_contrast_rgb(image: np.ndarray) -> np.ndarray:
+    """:func:`normalize_contrast` for an RGB image."""
+    return np.ascontiguousarray(normalize_contrast(np.ascontiguousarray(image[:, :, ::-1]))[:, :, ::-1])
 
 
 # ---------------------------------------------------------------------------------

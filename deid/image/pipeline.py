@@ -361,18 +361,20 @@ def _contrast_pass(view: np.ndarray, found: list[TextBox], opts: OcrOptions, eng
     return out
 
 
-def _rings(polys: list[np.ndarray], shape: tuple[int, ...]) -> list[tuple[int, int, int, int, float]]:
+def _rings(polys: list[np.ndarray], shape: tuple[int, ...], reach: float = 0.8) -> list[tuple[int, int, int, int, float]]:
     """(x0, y0, x1, y1, text height) of a tight ring around each fill.
 
-    The ring reaches 0.8 text heights beyond the fill: fragments left at its edges and
-    the neighbouring glyphs of a partly covered word lie there. Rings of fills on one
-    line that overlap are merged (one crop per line, not per word).
+    The ring reaches ``reach`` text heights (0.8 by default) beyond the fill: fragments
+    left at its edges and the neighbouring glyphs of a partly covered word lie there.
+    Rings of fills on one line that overlap are merged (one crop per line, not per word).
     """
     h, w = shape[:2]
     rings: list[list[float]] = []
     for p in polys:
         th = _poly_height(p)
-        m = max(4.0, 0.8 * th)
+        # A wide reach is for blocks of small lines; a tall box (texture, a big label)
+        # keeps the tight ring (its ring would otherwise span the whole image).
+        m = max(4.0, (reach if th <= _TEXT_MAX_PX else min(reach, 0.8)) * th)
         x0, y0 = p.min(axis=0)
         x1, y1 = p.max(axis=0)
         rings.append([max(0.0, x0 - m), max(0.0, y0 - m), min(float(w), x1 + m), min(float(h), y1 + m), th, 0.0])
@@ -403,6 +405,10 @@ def _rings(polys: list[np.ndarray], shape: tuple[int, ...]) -> list[tuple[int, i
     return [(int(r[0]), int(r[1]), int(math.ceil(r[2])), int(math.ceil(r[3])), r[4]) for r in rings]
 
 
+# Rings of later verification rounds reach this many text heights beyond a new fill: two
+# lines below and above at ordinary line spacing (1.2-1.5 heights).
+_BLOCK_REACH = 3.0
+
 # More rings than this are read as one crop (one detector call instead of dozens).
 _MAX_RINGS = 40
 
@@ -426,8 +432,16 @@ def verify_text(
     context: CaseContext | None,
     *,
     engine: OcrEngine | None = None,
+    around: list[np.ndarray] | None = None,
+    reach: float = 0.8,
+    missed: list[TextBox] | None = None,
 ) -> list[TextBox]:
     """Text still there that must go: boxes found by re-reading a ring around each fill.
+
+    ``around``: read rings around these fills only (default: every fill in ``filled``),
+    reaching ``reach`` text heights beyond each. ``missed`` (if given) receives the
+    residual boxes that are whole lines (not fragments at a fill's edge): text the first
+    pass did not find.
 
     Each ring is read at the scale that makes the tops and bottoms of glyphs left at a
     fill's edge detector-sized (small text upscaled up to 3x). Residual:
@@ -446,7 +460,7 @@ def verify_text(
     fill_mask = polygons_mask(redacted_view.shape[:2], filled)
     near = cv2.dilate(fill_mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     residual: list[TextBox] = []
-    for x0, y0, x1, y1, text_h in _rings(filled, redacted_view.shape):
+    for x0, y0, x1, y1, text_h in _rings(filled if around is None else around, redacted_view.shape, reach):
         crop = np.ascontiguousarray(redacted_view[y0:y1, x0:x1])
         if min(crop.shape[:2]) < 4:
             continue
@@ -477,6 +491,8 @@ def verify_text(
             line = touches and mode == "phi" and readable(b, policy)
             if i in must or fragment or line:
                 residual.append(b)
+                if missed is not None and not fragment and b.height >= _FRAGMENT_HEIGHT * text_h:
+                    missed.append(b)
     return residual
 
 
@@ -533,8 +549,16 @@ def redact_and_verify(
     polys = [r.polygon for r in regions]
     added: list[TextRegion] = []
     rounds = policy.image.verify_rounds
+    around: list[np.ndarray] | None = None  # first round: rings around every fill
     for round_no in range(rounds + 1):
-        residual = verify_text(view, polys, mode, policy, context, engine=engine)
+        # Later rounds re-read only around the fills the previous round added: no other
+        # pixel changed, and the detector's receptive field is bounded (see verify_text).
+        # Their rings reach further: residual text that is a whole line, not a fragment,
+        # is text the first pass missed (smaller than min_text_px), and such lines come
+        # in blocks; a 0.8-height ring found one more line of a five-line block per round.
+        reach = 0.8 if around is None else _BLOCK_REACH
+        missed: list[TextBox] = []
+        residual = verify_text(view, polys, mode, policy, context, engine=engine, around=around, reach=reach, missed=missed)
         if not residual:
             break
         if round_no == rounds:
@@ -542,11 +566,70 @@ def redact_and_verify(
         # Each round pads more: a glyph partly covered twice is a wide one (bold, italic).
         pad = TEXT_PAD + 0.2 * (round_no + 1)
         extra = [TextRegion(expand_polygon(b.polygon, pad), "PIXEL_TEXT", b.score, engine.name, "verify", frame) for b in residual]
+        if missed:
+            # Whole lines the first pass missed: search their neighbourhood again, sized
+            # for their height (a block of small text is found at once, not a line a round).
+            extra += _rescan_block(view, missed, mode, policy, context, engine, frame)
         fill(polygons_mask(view.shape[:2], [r.polygon for r in extra]))
         polys.extend(r.polygon for r in extra)
+        around = [r.polygon for r in extra]
         added.extend(extra)
     detail = f"rings around {len(regions)} fills re-read (small text up to {_VERIFY_MAX_UP:g}x); {len(added)} residual boxes filled"
     return added, Verification(ran=True, passed=True, detail=detail, residual=0)
+
+
+# The block searched again around missed lines: this many text heights on every side.
+_BLOCK_GROW = 10.0
+
+
+def _rescan_block(
+    view: np.ndarray,
+    lines: list[TextBox],
+    mode: TextMode,
+    policy: Policy,
+    context: CaseContext | None,
+    engine: OcrEngine,
+    frame: int | None,
+) -> list[TextRegion]:
+    """Regions to fill found by a first pass, sized for ``lines``, around ``lines``."""
+    h, w = view.shape[:2]
+    th = min(b.height for b in lines)
+    # A detector box is about 1.4 glyph heights (DB's unclip margin). The block is read
+    # as verification reads (upscaled, so such glyphs are twice the detector's minimum),
+    # within the ring pixel budget; where the budget cannot give full resolution the
+    # block shrinks, and where even two text heights around the lines do not fit, a
+    # coarser read than the first pass would add nothing: the rounds go on as before.
+    glyph_px = max(1.0, th / 1.4)
+    scale = min(_VERIFY_MAX_UP, max(1.0, 2.0 * DET_TEXT_PX / glyph_px))
+    grow = _BLOCK_GROW * th
+    while True:
+        x0 = max(0, int(min(float(b.polygon[:, 0].min()) for b in lines) - grow))
+        y0 = max(0, int(min(float(b.polygon[:, 1].min()) for b in lines) - grow))
+        x1 = min(w, int(math.ceil(max(float(b.polygon[:, 0].max()) for b in lines) + grow)))
+        y1 = min(h, int(math.ceil(max(float(b.polygon[:, 1].max()) for b in lines) + grow)))
+        fit = math.sqrt(_VERIFY_RING_PIXELS / float(max(1, (x1 - x0) * (y1 - y0))))
+        if fit >= 1.0 or grow <= 2 * th:
+            break
+        grow /= 2
+    scale = min(scale, fit)
+    if x1 - x0 < 8 or y1 - y0 < 8 or scale < 1.0:
+        return []
+    crop = np.ascontiguousarray(view[y0:y1, x0:x1])
+    ann = mode == "annotation"
+    opts = OcrOptions(
+        scale=scale,
+        recognize=mode != "all",
+        read_max_aspect=ANNOTATION_MAX_ASPECT if ann else 0.0,
+        read_max_boxes=ANNOTATION_MAX_BOXES if ann else 0,
+    )
+    boxes = engine.detect(crop, opts)
+    shift = np.array([x0, y0], dtype=np.float32)
+    for bx in boxes:
+        bx.polygon = bx.polygon + shift
+    return [
+        TextRegion(expand_polygon(boxes[i].polygon, TEXT_PAD), kind, score, engine.name, "verify", frame)
+        for i, kind, score, _source in judge_text(boxes, mode, policy, context, view.shape)
+    ]
 
 
 def residual_text(
