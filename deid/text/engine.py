@@ -768,10 +768,33 @@ class TextEngine:
             for d in kept:
                 if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source in LEARN_SOURCES:
                     value = text[d.start : d.end]
-                    if d.kind == "PERSON" and len(value.strip()) <= 2:
-                        continue  # "CP", "Ra": searching the whole case for these would cut clinical words
+                    if d.kind == "PERSON":
+                        for part in self._learnable_name_parts(value):
+                            context.add_identifier(d.kind, part, source="text")
+                        continue
                     context.add_identifier(d.kind, value, source="text")
         return merged
+
+    @staticmethod
+    def _learnable_name_parts(value: str) -> list[str]:
+        """The runs of a detected name that may be searched for in the rest of the case.
+
+        A word the vocabulary knows as safe ("and", "care", "continue") is never learned:
+        a cue's guess that swallowed one would otherwise cut that word from every part of
+        the case. The detection itself still covers it where it stands. Runs of two
+        letters or less ("CP", "Ra") are not learned either."""
+        from deid.text.slots import word_class
+        from deid.text.vocabulary import WordClass
+
+        runs: list[list[str]] = [[]]
+        for tok in _NAME_SPLIT.split(value):
+            word = tok.strip(".,'’")
+            if word and (any(ch.isalpha() for ch in word) and word_class(word) is not WordClass.SAFE
+                         or len(word) == 1 and runs[-1]):
+                runs[-1].append(tok)
+            elif runs[-1]:
+                runs.append([])
+        return [" ".join(r) for r in runs if r and len(" ".join(r).strip()) > 2]
 
     def detect_residual(
         self, text: str, policy: Policy, context: CaseContext, replaced: set[tuple[str, str]] = frozenset()  # type: ignore[assignment]
