@@ -688,7 +688,7 @@ class TextEngine:
     def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
         from deid.text.recognizers import gazetteer
         from deid.text.slots import word_class
-        from deid.text.vocabulary import WordClass
+        from deid.text.vocabulary import WordClass, is_name_like
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         names: set[str] = set()
@@ -699,8 +699,11 @@ class TextEngine:
                     part = part.strip(".'’")
                     if part.endswith(("'s", "’s")):
                         part = part[:-2]
+                    cls = word_class(part)
                     if len(part) >= 3 and part[0].isupper() and part.casefold() not in self.vocab and (
-                            word_class(part) is not WordClass.SAFE):
+                            cls is WordClass.UNKNOWN or cls is WordClass.AMBIGUOUS and is_name_like(part)):
+                        # an AMBIGUOUS word in no name list is a misspelling or a derived
+                        # word ("Apetite", "Retaped"): found where it stands, not searched for
                         names.add(part)
         out = []
         folded = text.casefold() if len(text.casefold()) == len(text) else None
