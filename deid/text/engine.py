@@ -122,6 +122,9 @@ _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 # than street names. Real street suffixes (Way, Place, Dr, Ave, Run, Loop, ...) are not
 # here: "12 Oak Pl" must stay an address, whatever collateral that costs in notes.
 _CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "av", "well", "line"})
+# words that join a sentence and are in no street's name ("of" and "the" are: "1 The Green")
+_SENTENCE_WORDS = frozenset("and in with to per for at via after as on is was from by or but then".split())
+_ADDRESS_ABBREVIATIONS = frozenset("blvd bldg apts expy expwy pkwy hwy frwy tpke ctr cntr plz sq".split())
 _TRIMMED_SOURCES = frozenset({
     "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
     "institution_context", "location_context", "city_state_zip",
@@ -350,7 +353,7 @@ class TextEngine:
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
         if d.source == "street_address" and span.startswith("#") and _COUNT_BEFORE.search(text, max(0, d.start - 10), d.start):
             return False  # "POD #2", "HD #4", "cycle #3": a count, not a unit number
-        if d.source == "street_address" and self._clinical_street(span):
+        if d.source == "street_address" and (self._sentence_street(span) or self._clinical_street(span)):
             return False  # "45 MINUTES ENCOURAGING PT", "8 MCG. BP STABLE CONT AV": a suffix that is shorthand
         if d.source == "name_title" and text[d.end : d.end + 12].lstrip(" ,").startswith(_CRED_AFTER):
             # "Murphy RN" is a nurse even though Murphy is an eponym; "Charge RN" is a role
@@ -468,6 +471,18 @@ class TextEngine:
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         return not any(w.casefold() in first or w.casefold() in last for w in _WORD_TOKEN.findall(span))
+
+    @staticmethod
+    def _sentence_street(span: str) -> bool:
+        """A "street" that runs over a line break or a full stop, or whose name holds a
+        word that joins a sentence ("0600 and requested that pt", "200 MG LASIX GIVEN
+        OVERNIGHT. PT", "3 WAY FOLEY IN PLACE"): a sentence of a note, not an address."""
+        if "\n" in span:
+            return True
+        for m in regex.finditer(r"(\p{L}{4,})\.\s", span):  # "OVERNIGHT. PT", not "N. Elm", "Apt. 9", "Blvd. #2"
+            if m.group(1).casefold() not in _ADDRESS_ABBREVIATIONS:
+                return True
+        return any(t.casefold() in _SENTENCE_WORDS for t in _WORD_TOKEN.findall(span)[:-1])
 
     @staticmethod
     def _clinical_street(span: str) -> bool:
@@ -688,7 +703,7 @@ class TextEngine:
     def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
         from deid.text.recognizers import gazetteer
         from deid.text.slots import word_class
-        from deid.text.vocabulary import WordClass, is_name_like
+        from deid.text.vocabulary import WordClass, is_derived
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         names: set[str] = set()
@@ -701,7 +716,7 @@ class TextEngine:
                         part = part[:-2]
                     cls = word_class(part)
                     if len(part) >= 3 and part[0].isupper() and part.casefold() not in self.vocab and (
-                            cls is WordClass.UNKNOWN or cls is WordClass.AMBIGUOUS and is_name_like(part)):
+                            cls is WordClass.UNKNOWN or cls is WordClass.AMBIGUOUS and not is_derived(part)):
                         # an AMBIGUOUS word in no name list is a misspelling or a derived
                         # word ("Apetite", "Retaped"): found where it stands, not searched for
                         names.add(part)

@@ -32,7 +32,7 @@ import yaml
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from deid.text.recognizers import _AFTER_TITLE_NOT_NAMES, DATA
-from deid.text.vocabulary import WordClass, classify
+from deid.text.vocabulary import WordClass, classify, is_truncation
 
 _UPPER = regex.compile(r"\p{Lu}")
 _LOWER = regex.compile(r"\p{Ll}")
@@ -154,7 +154,7 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 if len(w) == 1 and w.isalpha():
                     ok = j + 1 < n and close(j, j + 1) and text[toks[j][1] : toks[j][1] + 1] == "."  # an initial
                 elif c is WordClass.UNKNOWN:
-                    ok = _NAME_SHAPE.match(w) is not None or w.isupper()
+                    ok = (_NAME_SHAPE.match(w) is not None or w.isupper()) and (strong or not is_truncation(w))
                 elif c is WordClass.AMBIGUOUS and j == i and not strong and j + 1 < n and close(j, j + 1) and (
                         classes[j + 1] is WordClass.UNKNOWN):
                     ok = True  # "with patty <unknown surname>"
@@ -253,6 +253,12 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if (low in r.place_geo_words and style == "mixed" and i > 1 and close(i - 1, i) and close(i - 2, i - 1)
                     and w[:1].isupper() and w[1:].islower() and toks[i - 1][2][:1].isupper() and toks[i - 1][2][1:].islower()
                     and lows[i - 2] in ("the", "in", "at", "from", "on", "near", "to")):
+                out.append(self._result("LOCATION", toks[i - 1][0], e, 0.65, "gate_place_named"))
+            # 6d. "from the <word> shore", "to the <word> valley": a region named after a
+            # preposition and "the", in any case style, whatever the word
+            if (low in r.place_geo_words and i > 2 and close(i - 1, i) and close(i - 2, i - 1) and close(i - 3, i - 2)
+                    and lows[i - 2] == "the" and lows[i - 3] in ("in", "at", "from", "to", "near", "on", "by")
+                    and _NAME_SHAPE.match(toks[i - 1][2]) and lows[i - 1] not in r.place_generic):
                 out.append(self._result("LOCATION", toks[i - 1][0], e, 0.65, "gate_place_named"))
             # 6a. "the <surname> house", "at <surname> house": a residence or a home named so
             if (low in r.place_residence_words and i > 1 and close(i - 1, i) and close(i - 2, i - 1)

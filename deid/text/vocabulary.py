@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 
-__all__ = ["WordClass", "all_safe", "classify", "is_name_like", "is_safe", "word_tokens"]
+__all__ = ["WordClass", "all_safe", "classify", "is_derived", "is_name_like", "is_safe", "is_truncation", "word_tokens"]
 
 _DATA = Path(__file__).parent / "data"
 
@@ -257,6 +257,39 @@ def classify(token: str) -> WordClass:
 def is_safe(token: str) -> bool:
     """True when the token is SAFE or AMBIGUOUS (a known word; context may still make it a name)."""
     return classify(token) is not WordClass.UNKNOWN
+
+
+@cache
+def _sorted_safe() -> list[str]:
+    return sorted(_safe_words())
+
+
+@lru_cache(maxsize=16384)
+def is_truncation(token: str) -> bool:
+    """True when the token, in no name list, is the start of a longer SAFE word: nursing
+    shorthand cut from a word ("ceft", "zarox", "expir", "antb"). On the real development
+    notes no unknown word after a weak person cue ("with", "to", "and") that was PHI had
+    this shape; 39 that were not PHI had."""
+    import bisect
+
+    word = token.translate(_APOSTROPHES).casefold().strip(".,;:!?()[]{}\"' ")
+    if len(word) < 3 or not word.isalpha() or word in _names():
+        return False
+    words = _sorted_safe()
+    i = bisect.bisect_left(words, word)
+    while i < len(words) and words[i].startswith(word):
+        if len(words[i]) >= len(word) + 2:
+            return True
+        i += 1
+    return False
+
+
+def is_derived(token: str) -> bool:
+    """True when the token is AMBIGUOUS only because it looks like a misspelt or prefixed
+    SAFE word ("recieved", "apetite", "retaped"), not because a name or place list holds it."""
+    word = token.translate(_APOSTROPHES).casefold().strip(".,;:!?()[]{}\"' ")
+    return (classify(word) is WordClass.AMBIGUOUS and word not in _ambiguous_words() and word not in _names()
+            and _derived(word))
 
 
 def is_name_like(token: str) -> bool:
