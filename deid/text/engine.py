@@ -108,6 +108,7 @@ _OF_EPONYM = regex.compile(
     r"bundle|foramen|angle|manoeuvre|maneuver|test|law|line|point|nodule|cells?|bodies|body|syndrome|disease|"
     r"phenomenon|reflex|fracture|classification|criteria|triad)\s+of\s+(?:the\s+)?$"
 )
+_AND_NAME = regex.compile(r"[ \t]+(?:and|AND|&)[ \t]+(\p{L}[\p{L}'’\-]+)(?![\p{L}\d])")
 _WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
 _NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
 _PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
@@ -700,6 +701,30 @@ class TextEngine:
                 i = j + 1
         return out
 
+    @staticmethod
+    def _coordinated_names(text: str, dets: list[Detection]) -> list[Detection]:
+        """A name joined to a found name by "and"/"&" ("Both <name> and <first name> are
+        his proxies"): a word in a person-name list, or one the vocabulary does not know,
+        written in the same case as the found name."""
+        from deid.text.slots import word_class
+        from deid.text.vocabulary import WordClass, is_name_like
+
+        out = []
+        for d in dets:
+            if d.kind != "PERSON" or d.score < PROPAGATE_MIN_SCORE:
+                continue
+            m = _AND_NAME.match(text, d.end)
+            if m is None:
+                continue
+            word, found = m.group(1), text[d.start : d.end]
+            if word[:1].isupper() != found[:1].isupper() or word.isupper() != found.isupper():
+                continue
+            cls = word_class(word)
+            if cls is WordClass.UNKNOWN or (cls is WordClass.AMBIGUOUS and is_name_like(word) and word[:1].isupper()
+                                            and not word.isupper()):
+                out.append(Detection("PERSON", m.start(1), m.end(1), 0.6, "coordinated_name"))
+        return out
+
     def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
         from deid.text.recognizers import gazetteer
         from deid.text.slots import word_class
@@ -777,6 +802,7 @@ class TextEngine:
         kept += self._deny_hits(text, terms)
         kept = self._trim_names(text, kept)
         kept = self._expand_names(text, kept)
+        kept += self._coordinated_names(text, kept)
         kept += self._propagate(text, kept)
         kept += self._after_institution(text, kept)
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
