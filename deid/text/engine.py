@@ -139,6 +139,98 @@ _STOPWORDS = frozenset(
 )
 
 
+_VENT_BEFORE = regex.compile(r"\d[xX*]\s*$")
+_DECADE_RANGE_BEFORE = regex.compile(r"(?i)\bthe\s+(?:(?:high|low|mid|upper|lower|very\s+high|very\s+low)[\s\-]+)?$")
+_UNITS_REG_BEFORE = regex.compile(r"(?i)\d\s*(?:u|units?)\s+reg\.?\s*[:#]?\s*$")
+_REG_BEFORE = regex.compile(r"(?i)\breg\.?\s*[:#]?\s*$")
+
+
+def _date_not_date(text: str, start: int, end: int) -> bool:
+    """"700x10/10/40%", "5.6/67", "28-30/24": vent settings, decimals and ranges. A date
+    keeps one separator ("3/14/25", "3-14-25") and is no percentage or setting."""
+    span = text[start:end]
+    seps = [ch for ch in span if ch in "/-."]
+    # "11/21.93" is a date typed loosely; "5.6/67" (a decimal) and "28-30/24" (a range) are not
+    return (len(set(seps)) > 1 and seps[0] in ".-") or text[end : end + 1] == "%" or _VENT_BEFORE.search(text, max(0, start - 6), start) is not None
+
+
+def _phone_not_phone(text: str, start: int, end: int) -> bool:
+    """"+4701", "+3300 at midnight": a fluid balance; "575-1000", "900-1300": a range. An
+    international number has 8 digits or more; a local one is no rising range of round
+    figures."""
+    span = text[start:end]
+    digits = sum(ch.isdigit() for ch in span)
+    if span.startswith("+") and digits < 8:
+        return True
+    m = regex.fullmatch(r"(\d{3})-(\d{4})", span)
+    return m is not None and m.group(2).endswith("00") and m.group(1)[-1] in "05" and int(m.group(1)) < int(m.group(2))
+
+
+def _via_not_street(text: str, start: int, end: int) -> bool:
+    """"VIA FOLEY 50", "via TLC 11", "VIA ART LINE 107": "via" + device + a reading is
+    English, not an Italian street: every word after "via" is vocabulary or shorthand."""
+    from deid.text.slots import word_class
+    from deid.text.vocabulary import WordClass
+
+    words = _WORD_TOKEN.findall(text, start, end)
+    if not words or words[0].casefold() != "via":
+        return False
+    rest = [w for w in words[1:] if w.casefold() not in _PARTICLES]
+    # "Via Roma 3" is a street; "via"/"VIA" in a sentence also takes an eponym ("VIA FOLEY")
+    floor = WordClass.SAFE if words[0] == "Via" else WordClass.AMBIGUOUS
+    return bool(rest) and all(word_class(w) in (WordClass.SAFE, floor) or (w.isupper() and len(w) <= 4) for w in rest)
+
+
+def _age_not_age(text: str, start: int, end: int) -> bool:
+    """"sats in the 90's", "SBP in the high 90's": a range of readings; an age is "in her 90s"."""
+    return _DECADE_RANGE_BEFORE.search(text, max(0, start - 20), start) is not None
+
+
+def _vehicle_not_vehicle(text: str, start: int, end: int) -> bool:
+    """"6u reg sq at 12pm", "2U REG. NA LOW 129": regular insulin, not a registration; a
+    plate after "reg" whose words are all vocabulary is a sentence."""
+    from deid.text.slots import word_class
+    from deid.text.vocabulary import WordClass
+
+    if _REG_BEFORE.search(text, max(0, start - 10), start) is None:
+        return False
+    insulin = _UNITS_REG_BEFORE.search(text, max(0, start - 20), start) is not None  # "6u reg"
+    parts = text[start:end].split()
+    if not insulin and any(regex.search(r"\d", p) and regex.search(r"[A-Za-z]", p) for p in parts):
+        return False  # "reg XB00 RAN": letters and digits mixed are a plate
+    words = [w for w in regex.findall(r"[A-Za-z]+", text[start:end])]
+    return bool(words) and all(word_class(w) is WordClass.SAFE or insulin and word_class(w) is not WordClass.UNKNOWN
+                               for w in words)
+
+
+def _handle_not_handle(text: str, start: int, end: int) -> bool:
+    """"@2300", "@83CC", "@5am": a time or a rate after "at", not a user name."""
+    return text[start : start + 1] == "@" and text[start + 1 : start + 2].isdigit()
+
+
+def _hyphen_words(text: str, start: int, end: int) -> bool:
+    """"GU-foley", "R-IJ": NER on a hyphenated token whose parts are all vocabulary."""
+    from deid.text.slots import word_class
+    from deid.text.vocabulary import WordClass
+
+    span = text[start:end]
+    parts = [p for p in regex.split(r"[-/]", span) if p]
+    return ("-" in span or "/" in span) and " " not in span and len(parts) > 1 and all(
+        word_class(p) is WordClass.SAFE for p in parts)
+
+
+# per-source filters: a pattern's match that has the shape of a clinical value
+_VALUE_FILTERS = {
+    "date_numeric": _date_not_date,
+    "phone": _phone_not_phone,
+    "street_intl": _via_not_street,
+    "age_over_89": _age_not_age,
+    "vehicle": _vehicle_not_vehicle,
+    "url": _handle_not_handle,
+    "SpacyRecognizer": _hyphen_words,
+}
+
+
 class _NoContextEnhancer:
     """Presidio context enhancer that keeps scores: context lives in our patterns."""
 
@@ -352,6 +444,8 @@ class TextEngine:
                 return False
             if d.source == "SpacyRecognizer" and self._all_common_words(span):
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
+        if d.source in _VALUE_FILTERS and _VALUE_FILTERS[d.source](text, d.start, d.end):
+            return False  # a reading, a range, a setting or a device, not an identifier (see _VALUE_FILTERS)
         if d.source == "street_address" and span.startswith("#") and _COUNT_BEFORE.search(text, max(0, d.start - 10), d.start):
             return False  # "POD #2", "HD #4", "cycle #3": a count, not a unit number
         if d.source == "street_address" and (self._sentence_street(span) or self._clinical_street(span)):
