@@ -125,7 +125,10 @@ _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 _CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "av", "well", "line"})
 # words that join a sentence and are in no street's name ("of" and "the" are: "1 The Green")
 _SENTENCE_WORDS = frozenset("and in with to per for at via after as on is was from by or but then".split())
-_ADDRESS_ABBREVIATIONS = frozenset("blvd bldg apts expy expwy pkwy hwy frwy tpke ctr cntr plz sq".split())
+_ADDRESS_ABBREVIATIONS = frozenset(
+    "blvd bldg apt apts ste expy expwy pkwy hwy frwy tpke ctr cntr plz sq st rd dr ln ct ave av pl cir ter terr trl "
+    "mt ft rte no ne nw se sw fl rm".split()
+)
 _TRIMMED_SOURCES = frozenset({
     "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
     "institution_context", "location_context", "city_state_zip",
@@ -574,7 +577,7 @@ class TextEngine:
         OVERNIGHT. PT", "3 WAY FOLEY IN PLACE"): a sentence of a note, not an address."""
         if "\n" in span:
             return True
-        for m in regex.finditer(r"(\p{L}{4,})\.\s", span):  # "OVERNIGHT. PT", not "N. Elm", "Apt. 9", "Blvd. #2"
+        for m in regex.finditer(r"(\p{L}{2,})\.\s", span):  # "OVERNIGHT. PT", "HR. BP", not "N. Elm", "Apt. 9", "St. John"
             if m.group(1).casefold() not in _ADDRESS_ABBREVIATIONS:
                 return True
         return any(t.casefold() in _SENTENCE_WORDS for t in _WORD_TOKEN.findall(span)[:-1])
