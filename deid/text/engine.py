@@ -935,7 +935,10 @@ class TextEngine:
                 runs[-1].append(tok)
             elif runs[-1]:
                 runs.append([])
-        return [" ".join(r) for r in runs if r and len(" ".join(r).strip()) > 2]
+        # a run of words the vocabulary knows as everyday words too ("Per", "Good", "D, C")
+        # is not searched for: the deny-list matches without regard to case
+        return [" ".join(r) for r in runs if r and len(" ".join(r).strip()) > 2
+                and any(word_class(t.strip(".,'’")) is WordClass.UNKNOWN for t in r)]
 
     def detect_residual(
         self, text: str, policy: Policy, context: CaseContext, replaced: set[tuple[str, str]] = frozenset()  # type: ignore[assignment]
