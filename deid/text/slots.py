@@ -32,7 +32,7 @@ import yaml
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from deid.text.recognizers import _AFTER_TITLE_NOT_NAMES, DATA
-from deid.text.vocabulary import WordClass, classify, is_name_like, is_truncation
+from deid.text.vocabulary import WordClass, classify, is_name_like, is_shorthand, is_truncation
 
 _UPPER = regex.compile(r"\p{Lu}")
 _LOWER = regex.compile(r"\p{Ll}")
@@ -57,7 +57,7 @@ def _titled_place_word(word: str, low: str, r: SlotRules, inside: bool) -> bool:
 
     if not (word[:1].isupper() and word[1:].islower() and len(word) > 2):
         return False
-    if low in r.place_generic or low in r.place_after or low in r.extra_safe or (low in r.place_kind_words and not inside):
+    if low in r.place_generic or low in r.place_after or is_shorthand(low) or (low in r.place_kind_words and not inside):
         return False
     if inside:
         # after the first word only a word of a kind of place or a word that is not
@@ -81,7 +81,6 @@ class SlotRules:
     place_prepositions: frozenset[str]
     place_after: frozenset[str]
     place_generic: frozenset[str]
-    extra_safe: frozenset[str]
     place_abbrev_before: frozenset[str]
     place_abbrev_not: frozenset[str]
     place_after_named: frozenset[str]
@@ -110,7 +109,7 @@ def rules() -> SlotRules:
     return SlotRules(
         words("person_before_strong"), words("person_before_weak"), phrases, words("person_after"),
         words("person_after_strong"), words("place_verbs"), words("place_prepositions"),
-        words("place_after"), words("place_generic"), words("extra_safe"),
+        words("place_after"), words("place_generic"),
         words("place_abbrev_before"), words("place_abbrev_not"),
         words("place_after_named"), words("place_kind_words"),
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
@@ -126,12 +125,10 @@ def rules() -> SlotRules:
 
 @functools.lru_cache(maxsize=65536)
 def word_class(word: str) -> WordClass:
-    """The vocabulary's class, with the gate's extra clinical shorthand as SAFE."""
+    """The vocabulary's class of a word, possessive and full stop stripped."""
     low = word.casefold().rstrip(".")
     if low.endswith(("'s", "’s")):
         low = low[:-2]
-    if low in rules().extra_safe:
-        return WordClass.SAFE
     return classify(low)
 
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 
-__all__ = ["WordClass", "all_safe", "classify", "is_derived", "is_name_like", "is_safe", "is_truncation", "word_tokens"]
+__all__ = ["WordClass", "all_safe", "classify", "is_derived", "is_name_like", "is_safe", "is_shorthand", "is_truncation", "word_tokens"]
 
 _DATA = Path(__file__).parent / "data"
 
@@ -282,6 +282,11 @@ def is_truncation(token: str) -> bool:
             return True
         i += 1
     return False
+
+
+def is_shorthand(token: str) -> bool:
+    """True when the token is in the curated clinical abbreviations (``clinical_abbreviations.txt``)."""
+    return token.translate(_APOSTROPHES).casefold().strip(".,;:!?()[]{}\"' ") in _shorthand()
 
 
 def is_derived(token: str) -> bool:
