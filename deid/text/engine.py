@@ -67,7 +67,7 @@ _EPONYM_FOLLOWERS = regex.compile(
     r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy|gangrene|pupil|pupils|"
     r"pouch|level|levels|class|grade|stage|stool|point|points|triangle|canal|pattern|vaccine|neuroma|drain|drains|"
     r"respiration|respirations|breathing|stand|bag|performance|agitation|retractor|forceps|clamp|stitch|suture|"
-    r"electrocautery|cautery|fall\s+(?:risk\s+)?scale)\b",
+    r"electrocautery|cautery|valve|valves|fall\s+(?:risk\s+)?scale)\b",
     regex.IGNORECASE,
 )
 

@@ -259,6 +259,10 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     j += 1
                 if j > i + 1:
                     out.append(self._result("PERSON", s, toks[j - 1][1], 0.6, "gate_person_after"))
+            # 4d. a listed name that is no word, alone, however it is written ("<FIRST> IS
+            # ON VACATION", "discussed this <first>")
+            if c is WordClass.UNKNOWN and len(w) >= 4 and w.isalpha() and is_name_like(w) and not is_truncation(w):
+                out.append(self._result("PERSON", s, e, 0.55, "gate_person_after"))
             # 4b. a listed name opening a clause before a verb of visiting or calling
             # ("social: <name> called once", ". <Name> visited"), in any case style
             if (i + 1 < n and lows[i + 1] in _VISIT_VERBS and close(i, i + 1) and c is not WordClass.SAFE

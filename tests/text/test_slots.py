@@ -56,6 +56,8 @@ def removed(text: str, value: str) -> bool:
     ("social: bill called once about 4:30am.", "bill"),
     # no capitals to go by: listed first names, then an unknown surname
     ("pt alert. mary theresa quelmarko from speech in today.", "quelmarko"),
+    # a listed name that is no English word, alone, in capitals
+    ("TO BE CONTACTED BY CASE MANAGEMENT (MARISOL IS AWAY) AND GIVE THE LIST", "MARISOL"),
 ])
 def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text, value):
     assert removed(text, value)
