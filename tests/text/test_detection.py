@@ -225,12 +225,12 @@ KEEP = [
     "VENT SETTINGS-AC, 700X10, 30%, & +5. ON AC700X10 50% FIO2. 14X700X100.",
     "SPENT OVER 45 MINUTES ENCOURAGING PT. BP 85 TO 98 SYS WHICH IS HER USUAL. DOPA AT 8 MCG. BP STABLE CONT AV",
     # readings shaped like dates, phones, streets, ages, plates and handles
-    "PT ON AC 700X10/10/40%. C/O 5.6/67. PEAK PRESSURES 28-30/24.",
-    "+4701 LOS, +3300 at midnight. IS 750-1000, SVR in the 900-1300.",
-    "GU CL YEL VIA FOLEY 50 CC HR. BP STABLE VIA ART LINE 107. CVP monitor via TLC 11.",
-    "sats in the 90's, SBP in the high 90's.",
-    "6u reg sq at 12pm. 2U REG. NA LOW 129. TPN @83CC/HR, @2300 neg 2L.",
-    "GU-foley draining clear. 200 MG LASIX GIVEN OVERNIGHT. PT 1400CC NEG. 3 WAY FOLEY IN PLACE.",
+    "VENT AC 600X12/5/50%. CI 4.2/71. PLATEAU 26-29/22.",
+    "+2815 LOS, +1450 at noon. IS 500-1000, SVR in the 800-1200.",
+    "URINE CLEAR VIA FOLEY 40 CC HR. MAP STABLE VIA ART LINE 95. CVP read via TLC 9.",
+    "sats in the 90's, MAP in the low 90's.",
+    "4u reg sq at 8am. 3U REG. K LOW 3.1. TF @60CC/HR, @0400 neg 1L.",
+    "GU-foley draining. 80 MG LASIX GIVEN TODAY. PT 900CC NEG. 3 WAY FOLEY IN PLACE.",
 ]
 
 

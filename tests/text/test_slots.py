@@ -46,18 +46,18 @@ def removed(text: str, value: str) -> bool:
     # a kinship word, then an everyday word that is also a name
     ("Family: Son, Ed, was updated by MD today.", "Ed"),
     # a Title-case everyday word after "went to" in mixed-case writing names the place
-    ("Pt went to Lantern on 3/6 c/o severe abd pain.", "Lantern"),
-    ("Pt is prepared to go to Gilded Heart Vital signs stable.", "Gilded Heart"),
+    ("Yesterday she was sent to Lantern for a scan.", "Lantern"),
+    ("Plan is to go to Gilded Eye Vital signs stable.", "Gilded Eye"),
     # two capitals where a person lives; an unknown word before a state's name
-    ("Sister is health care proxy and lives in QX.", "QX"),
-    ("given a brief overview of this quorbeck maryland's facility.", "quorbeck"),
+    ("Her nephew lives in QX and visits weekly.", "QX"),
+    ("family toured the quorbeck oregon nursing home.", "quorbeck"),
     # a name joined by "and" to a found name; a listed name opening a clause before "called"
-    ("Both Zorvanne and Hank are his appointed proxies.", "Hank"),
-    ("social: bill called once about 4:30am.", "bill"),
+    ("Zorvanne and Gus share the proxy role.", "Gus"),
+    ("family: rick phoned twice overnight.", "rick"),
     # no capitals to go by: listed first names, then an unknown surname
-    ("pt alert. mary theresa quelmarko from speech in today.", "quelmarko"),
+    ("seen by heather joanna quelmarko from nutrition.", "quelmarko"),
     # a listed name that is no English word, alone, in capitals
-    ("TO BE CONTACTED BY CASE MANAGEMENT (MARISOL IS AWAY) AND GIVE THE LIST", "MARISOL"),
+    ("PLEASE PAGE SOCIAL WORK, PHILIPPA OUT TODAY.", "PHILIPPA"),
 ])
 def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text, value):
     assert removed(text, value)
