@@ -229,6 +229,11 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and classes[i + 1] is not WordClass.SAFE and lows[i + 1] not in r.place_abbrev_not
                     and (toks[i + 1][2].isupper() or style == "lower")):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+            # 2d. in mixed-case writing, three or four capitals the vocabulary does not know
+            # after a preposition of place: an organisation's abbreviation ("system from <XYZ>")
+            elif (low in r.place_abbrev_before and i + 1 < n and close(i, i + 1) and style == "mixed"
+                    and 3 <= len(toks[i + 1][2]) <= 4 and toks[i + 1][2].isupper() and classes[i + 1] is WordClass.UNKNOWN):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
             # 3. an initial and a word: "W. MAROTTA", "q. lander"
             if len(w) == 1 and w.isalpha() and text[e : e + 1] == "." and i + 1 < n and close(i, i + 1):
                 c2 = classes[i + 1]

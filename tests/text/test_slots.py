@@ -58,6 +58,8 @@ def removed(text: str, value: str) -> bool:
     ("seen by heather joanna quelmarko from nutrition.", "quelmarko"),
     # a listed name that is no English word, alone, in capitals
     ("PLEASE PAGE SOCIAL WORK, PHILIPPA OUT TODAY.", "PHILIPPA"),
+    # three unknown capitals after a preposition of place in mixed-case writing
+    ("The pump was replaced with one from XQZ this morning.", "XQZ"),
 ])
 def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text, value):
     assert removed(text, value)
