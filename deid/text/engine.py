@@ -67,7 +67,7 @@ _EPONYM_FOLLOWERS = regex.compile(
     r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy|gangrene|pupil|pupils|"
     r"pouch|level|levels|class|grade|stage|stool|point|points|triangle|canal|pattern|vaccine|neuroma|drain|drains|"
     r"respiration|respirations|breathing|stand|bag|performance|agitation|retractor|forceps|clamp|stitch|suture|"
-    r"electrocautery|cautery|fall\s+(?:risk\s+)?scale)\b",
+    r"electrocautery|cautery|valve|valves|fall\s+(?:risk\s+)?scale)\b",
     regex.IGNORECASE,
 )
 
@@ -108,6 +108,7 @@ _OF_EPONYM = regex.compile(
     r"bundle|foramen|angle|manoeuvre|maneuver|test|law|line|point|nodule|cells?|bodies|body|syndrome|disease|"
     r"phenomenon|reflex|fracture|classification|criteria|triad)\s+of\s+(?:the\s+)?$"
 )
+_AND_NAME = regex.compile(r"[ \t]+(?:and|AND|&)[ \t]+(\p{L}[\p{L}'’\-]+)(?![\p{L}\d])")
 _WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
 _NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
 _PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
@@ -122,6 +123,12 @@ _NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
 # than street names. Real street suffixes (Way, Place, Dr, Ave, Run, Loop, ...) are not
 # here: "12 Oak Pl" must stay an address, whatever collateral that costs in notes.
 _CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "av", "well", "line"})
+# words that join a sentence and are in no street's name ("of" and "the" are: "1 The Green")
+_SENTENCE_WORDS = frozenset("and in with to per for at via after as on is was from by or but then".split())
+_ADDRESS_ABBREVIATIONS = frozenset(
+    "blvd bldg apt apts ste expy expwy pkwy hwy frwy tpke ctr cntr plz sq st rd dr ln ct ave av pl cir ter terr trl "
+    "mt ft rte no ne nw se sw fl rm".split()
+)
 _TRIMMED_SOURCES = frozenset({
     "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
     "institution_context", "location_context", "city_state_zip",
@@ -133,6 +140,98 @@ _STOPWORDS = frozenset(
     "dr doctor mr mrs ms miss mx prof patient pt nurse re subject dear hi hello regards thanks "
     "today yesterday tomorrow now am pm".split()
 )
+
+
+_VENT_BEFORE = regex.compile(r"\d[xX*]\s*$")
+_DECADE_RANGE_BEFORE = regex.compile(r"(?i)\bthe\s+(?:(?:high|low|mid|upper|lower|very\s+high|very\s+low)[\s\-]+)?$")
+_UNITS_REG_BEFORE = regex.compile(r"(?i)\d\s*(?:u|units?)\s+reg\.?\s*[:#]?\s*$")
+_REG_BEFORE = regex.compile(r"(?i)\breg\.?\s*[:#]?\s*$")
+
+
+def _date_not_date(text: str, start: int, end: int) -> bool:
+    """"700x10/10/40%", "5.6/67", "28-30/24": vent settings, decimals and ranges. A date
+    keeps one separator ("3/14/25", "3-14-25") and is no percentage or setting."""
+    span = text[start:end]
+    seps = [ch for ch in span if ch in "/-."]
+    # "11/21.93" is a date typed loosely; "5.6/67" (a decimal) and "28-30/24" (a range) are not
+    return (len(set(seps)) > 1 and seps[0] in ".-") or text[end : end + 1] == "%" or _VENT_BEFORE.search(text, max(0, start - 6), start) is not None
+
+
+def _phone_not_phone(text: str, start: int, end: int) -> bool:
+    """"+4701", "+3300 at midnight": a fluid balance; "575-1000", "900-1300": a range. An
+    international number has 8 digits or more; a local one is no rising range of round
+    figures."""
+    span = text[start:end]
+    digits = sum(ch.isdigit() for ch in span)
+    if span.startswith("+") and digits < 8:
+        return True
+    m = regex.fullmatch(r"(\d{3})-(\d{4})", span)
+    return m is not None and m.group(2).endswith("00") and m.group(1)[-1] in "05" and int(m.group(1)) < int(m.group(2))
+
+
+def _via_not_street(text: str, start: int, end: int) -> bool:
+    """"VIA FOLEY 50", "via TLC 11", "VIA ART LINE 107": "via" + device + a reading is
+    English, not an Italian street: every word after "via" is vocabulary or shorthand."""
+    from deid.text.slots import word_class
+    from deid.text.vocabulary import WordClass
+
+    words = _WORD_TOKEN.findall(text, start, end)
+    if not words or words[0].casefold() != "via":
+        return False
+    rest = [w for w in words[1:] if w.casefold() not in _PARTICLES]
+    # "Via Roma 3" is a street; "via"/"VIA" in a sentence also takes an eponym ("VIA FOLEY")
+    floor = WordClass.SAFE if words[0] == "Via" else WordClass.AMBIGUOUS
+    return bool(rest) and all(word_class(w) in (WordClass.SAFE, floor) or (w.isupper() and len(w) <= 4) for w in rest)
+
+
+def _age_not_age(text: str, start: int, end: int) -> bool:
+    """"sats in the 90's", "SBP in the high 90's": a range of readings; an age is "in her 90s"."""
+    return _DECADE_RANGE_BEFORE.search(text, max(0, start - 20), start) is not None
+
+
+def _vehicle_not_vehicle(text: str, start: int, end: int) -> bool:
+    """"6u reg sq at 12pm", "2U REG. NA LOW 129": regular insulin, not a registration; a
+    plate after "reg" whose words are all vocabulary is a sentence."""
+    from deid.text.slots import word_class
+    from deid.text.vocabulary import WordClass
+
+    if _REG_BEFORE.search(text, max(0, start - 10), start) is None:
+        return False
+    insulin = _UNITS_REG_BEFORE.search(text, max(0, start - 20), start) is not None  # "6u reg"
+    parts = text[start:end].split()
+    if not insulin and any(regex.search(r"\d", p) and regex.search(r"[A-Za-z]", p) for p in parts):
+        return False  # "reg XB00 RAN": letters and digits mixed are a plate
+    words = [w for w in regex.findall(r"[A-Za-z]+", text[start:end])]
+    return bool(words) and all(word_class(w) is WordClass.SAFE or insulin and word_class(w) is not WordClass.UNKNOWN
+                               for w in words)
+
+
+def _handle_not_handle(text: str, start: int, end: int) -> bool:
+    """"@2300", "@83CC", "@5am": a time or a rate after "at", not a user name."""
+    return text[start : start + 1] == "@" and text[start + 1 : start + 2].isdigit()
+
+
+def _hyphen_words(text: str, start: int, end: int) -> bool:
+    """"GU-foley", "R-IJ": NER on a hyphenated token whose parts are all vocabulary."""
+    from deid.text.slots import word_class
+    from deid.text.vocabulary import WordClass
+
+    span = text[start:end]
+    parts = [p for p in regex.split(r"[-/]", span) if p]
+    return ("-" in span or "/" in span) and " " not in span and len(parts) > 1 and all(
+        word_class(p) is WordClass.SAFE for p in parts)
+
+
+# per-source filters: a pattern's match that has the shape of a clinical value
+_VALUE_FILTERS = {
+    "date_numeric": _date_not_date,
+    "phone": _phone_not_phone,
+    "street_intl": _via_not_street,
+    "age_over_89": _age_not_age,
+    "vehicle": _vehicle_not_vehicle,
+    "url": _handle_not_handle,
+    "SpacyRecognizer": _hyphen_words,
+}
 
 
 class _NoContextEnhancer:
@@ -348,9 +447,11 @@ class TextEngine:
                 return False
             if d.source == "SpacyRecognizer" and self._all_common_words(span):
                 return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
+        if d.source in _VALUE_FILTERS and _VALUE_FILTERS[d.source](text, d.start, d.end):
+            return False  # a reading, a range, a setting or a device, not an identifier (see _VALUE_FILTERS)
         if d.source == "street_address" and span.startswith("#") and _COUNT_BEFORE.search(text, max(0, d.start - 10), d.start):
             return False  # "POD #2", "HD #4", "cycle #3": a count, not a unit number
-        if d.source == "street_address" and self._clinical_street(span):
+        if d.source == "street_address" and (self._sentence_street(span) or self._clinical_street(span)):
             return False  # "45 MINUTES ENCOURAGING PT", "8 MCG. BP STABLE CONT AV": a suffix that is shorthand
         if d.source == "name_title" and text[d.end : d.end + 12].lstrip(" ,").startswith(_CRED_AFTER):
             # "Murphy RN" is a nurse even though Murphy is an eponym; "Charge RN" is a role
@@ -468,6 +569,18 @@ class TextEngine:
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         return not any(w.casefold() in first or w.casefold() in last for w in _WORD_TOKEN.findall(span))
+
+    @staticmethod
+    def _sentence_street(span: str) -> bool:
+        """A "street" that runs over a line break or a full stop, or whose name holds a
+        word that joins a sentence ("0600 and requested that pt", "200 MG LASIX GIVEN
+        OVERNIGHT. PT", "3 WAY FOLEY IN PLACE"): a sentence of a note, not an address."""
+        if "\n" in span:
+            return True
+        for m in regex.finditer(r"(\p{L}{2,})\.\s", span):  # "OVERNIGHT. PT", "HR. BP", not "N. Elm", "Apt. 9", "St. John"
+            if m.group(1).casefold() not in _ADDRESS_ABBREVIATIONS:
+                return True
+        return any(t.casefold() in _SENTENCE_WORDS for t in _WORD_TOKEN.findall(span)[:-1])
 
     @staticmethod
     def _clinical_street(span: str) -> bool:
@@ -685,10 +798,34 @@ class TextEngine:
                 i = j + 1
         return out
 
+    @staticmethod
+    def _coordinated_names(text: str, dets: list[Detection]) -> list[Detection]:
+        """A name joined to a found name by "and"/"&" ("Both <name> and <first name> are
+        his proxies"): a word in a person-name list, or one the vocabulary does not know,
+        written in the same case as the found name."""
+        from deid.text.slots import word_class
+        from deid.text.vocabulary import WordClass, is_name_like
+
+        out = []
+        for d in dets:
+            if d.kind != "PERSON" or d.score < PROPAGATE_MIN_SCORE:
+                continue
+            m = _AND_NAME.match(text, d.end)
+            if m is None:
+                continue
+            word, found = m.group(1), text[d.start : d.end]
+            if word[:1].isupper() != found[:1].isupper() or word.isupper() != found.isupper():
+                continue
+            cls = word_class(word)
+            if cls is WordClass.UNKNOWN or (cls is WordClass.AMBIGUOUS and is_name_like(word) and word[:1].isupper()
+                                            and not word.isupper()):
+                out.append(Detection("PERSON", m.start(1), m.end(1), 0.6, "coordinated_name"))
+        return out
+
     def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
         from deid.text.recognizers import gazetteer
         from deid.text.slots import word_class
-        from deid.text.vocabulary import WordClass
+        from deid.text.vocabulary import WordClass, is_derived
 
         first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
         names: set[str] = set()
@@ -699,8 +836,11 @@ class TextEngine:
                     part = part.strip(".'’")
                     if part.endswith(("'s", "’s")):
                         part = part[:-2]
+                    cls = word_class(part)
                     if len(part) >= 3 and part[0].isupper() and part.casefold() not in self.vocab and (
-                            word_class(part) is not WordClass.SAFE):
+                            cls is WordClass.UNKNOWN or cls is WordClass.AMBIGUOUS and not is_derived(part)):
+                        # an AMBIGUOUS word in no name list is a misspelling or a derived
+                        # word ("Apetite", "Retaped"): found where it stands, not searched for
                         names.add(part)
         out = []
         folded = text.casefold() if len(text.casefold()) == len(text) else None
@@ -759,6 +899,7 @@ class TextEngine:
         kept += self._deny_hits(text, terms)
         kept = self._trim_names(text, kept)
         kept = self._expand_names(text, kept)
+        kept += self._coordinated_names(text, kept)
         kept += self._propagate(text, kept)
         kept += self._after_institution(text, kept)
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
@@ -768,10 +909,36 @@ class TextEngine:
             for d in kept:
                 if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source in LEARN_SOURCES:
                     value = text[d.start : d.end]
-                    if d.kind == "PERSON" and len(value.strip()) <= 2:
-                        continue  # "CP", "Ra": searching the whole case for these would cut clinical words
+                    if d.kind == "PERSON":
+                        for part in self._learnable_name_parts(value):
+                            context.add_identifier(d.kind, part, source="text")
+                        continue
                     context.add_identifier(d.kind, value, source="text")
         return merged
+
+    @staticmethod
+    def _learnable_name_parts(value: str) -> list[str]:
+        """The runs of a detected name that may be searched for in the rest of the case.
+
+        A word the vocabulary knows as safe ("and", "care", "continue") is never learned:
+        a cue's guess that swallowed one would otherwise cut that word from every part of
+        the case. The detection itself still covers it where it stands. Runs of two
+        letters or less ("CP", "Ra") are not learned either."""
+        from deid.text.slots import word_class
+        from deid.text.vocabulary import WordClass
+
+        runs: list[list[str]] = [[]]
+        for tok in _NAME_SPLIT.split(value):
+            word = tok.strip(".,'’")
+            if word and (any(ch.isalpha() for ch in word) and word_class(word) is not WordClass.SAFE
+                         or len(word) == 1 and runs[-1]):
+                runs[-1].append(tok)
+            elif runs[-1]:
+                runs.append([])
+        # a run of words the vocabulary knows as everyday words too ("Per", "Good", "D, C")
+        # is not searched for: the deny-list matches without regard to case
+        return [" ".join(r) for r in runs if r and len(" ".join(r).strip()) > 2
+                and any(word_class(t.strip(".,'’")) is WordClass.UNKNOWN for t in r)]
 
     def detect_residual(
         self, text: str, policy: Policy, context: CaseContext, replaced: set[tuple[str, str]] = frozenset()  # type: ignore[assignment]

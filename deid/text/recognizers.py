@@ -570,6 +570,13 @@ _MEDICAL_SUFFIXES = (
     "penia", "plegia", "paresis",
 )
 # endings of English words a name (outside the name lists) almost never has
+def _misspelt(word: str) -> bool:
+    """A misspelt or prefixed safe word ("recieved", "apetite"): no name."""
+    from deid.text.vocabulary import is_derived
+
+    return is_derived(word)
+
+
 _WORD_ENDINGS = ("ing", "tion", "sion", "ment", "ness", "ance", "ence", "ity", "ous", "ive", "ated", "ized", "ised", "ally")
 # a cue that says a name follows: "pt name", "patient name:", "name -"
 _NAME_CUE = _re.compile(r"(?i)\bname\b\s*[:,\-]?\s*$")
@@ -657,6 +664,8 @@ class NameSlotRecognizer(EntityRecognizer):
             return position > 0 or word[:1].isupper() or n in self.last or n in _SLOT_PARTICLES
         if len(w) >= 7 and w.endswith(_WORD_ENDINGS):
             return False  # "ambulating", "perfusion", "exacerbation": words, whatever the list lacks
+        if w.endswith(("'t", "’t")) or _misspelt(w):
+            return False  # "pt con't", "pt recieved": a contraction or a misspelt word, no name
         return w not in self.common and not any(ch.isdigit() for ch in w)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:

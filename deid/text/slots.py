@@ -32,7 +32,7 @@ import yaml
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from deid.text.recognizers import _AFTER_TITLE_NOT_NAMES, DATA
-from deid.text.vocabulary import WordClass, classify
+from deid.text.vocabulary import WordClass, classify, is_name_like, is_shorthand, is_truncation
 
 _UPPER = regex.compile(r"\p{Lu}")
 _LOWER = regex.compile(r"\p{Ll}")
@@ -40,6 +40,34 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*|@")
 # a ward's number after its name: one or two digits, then no unit ("<ward> 2", not "<drug> 2 mg")
 _WARD_NUMBER = re.compile(r"[ \t]+\d{1,2}[a-z]?(?![\d,/:%-]|\.\d|\s*(?:mg|mcg|g|ml|cc|l|u|units?|hrs?|hours?|h|min|mins|days?|wks?|weeks?|x|meq|mmol|mm|cm|kg|lbs?|%|am|pm|o'?clock)\b)", re.IGNORECASE)
 _NAME_SHAPE = re.compile(r"[^\W\d_][^\W\d_]+(?:['’][^\W\d_]+)?(?:-[^\W\d_]+)?$")
+
+
+# a clinical service or procedure, not a place's name ("went to Cardiology", "to Endoscopy")
+_SERVICE_ENDINGS = ("ology", "scopy", "graphy", "ectomy", "otomy", "ostomy", "plasty", "iatry", "iatrics", "ysis", "ics")
+_VISIT_VERBS = frozenset({"visited", "visiting", "called", "phoned", "telephoned", "came", "stopped"})
+# the start of a clause: a line, a heading's colon, a sentence's full stop
+_CLAUSE_START = re.compile(r"(?:^|[\n:;.]|^\s*-)[ \t]*$")
+_LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
+
+
+def _titled_place_word(word: str, low: str, r: SlotRules, inside: bool) -> bool:
+    """A Title-case word after "went to"/"from" that may name a place: SAFE or AMBIGUOUS
+    vocabulary that is no clinical term, no generic or kind-of-place word, no month."""
+    from deid.text.recognizers import medical_terms
+
+    if not (word[:1].isupper() and word[1:].islower() and len(word) > 2):
+        return False
+    if low in r.place_generic or low in r.place_after or is_shorthand(low) or (low in r.place_kind_words and not inside):
+        return False
+    if inside:
+        # after the first word only a word of a kind of place or a word that is not
+        # plain vocabulary: "<Saint's word> Heart", not "<Place> Vital signs"
+        return low in r.place_kind_words or word_class(word) is not WordClass.SAFE
+    if low in medical_terms() or low in r.place_not_named or low.endswith(_SERVICE_ENDINGS):
+        return False
+    return word_class(word) is not WordClass.UNKNOWN
+
+
 
 
 @dataclass(frozen=True)
@@ -53,7 +81,6 @@ class SlotRules:
     place_prepositions: frozenset[str]
     place_after: frozenset[str]
     place_generic: frozenset[str]
-    extra_safe: frozenset[str]
     place_abbrev_before: frozenset[str]
     place_abbrev_not: frozenset[str]
     place_after_named: frozenset[str]
@@ -66,7 +93,9 @@ class SlotRules:
     place_area_words: frozenset[str] = frozenset()
     place_residence_words: frozenset[str] = frozenset()
     place_geo_words: frozenset[str] = frozenset()
+    place_not_named: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
+    state_after: re.Pattern[str] = re.compile(r"(?!)")
 
 
 @functools.cache
@@ -80,26 +109,26 @@ def rules() -> SlotRules:
     return SlotRules(
         words("person_before_strong"), words("person_before_weak"), phrases, words("person_after"),
         words("person_after_strong"), words("place_verbs"), words("place_prepositions"),
-        words("place_after"), words("place_generic"), words("extra_safe"),
+        words("place_after"), words("place_generic"),
         words("place_abbrev_before"), words("place_abbrev_not"),
         words("place_after_named"), words("place_kind_words"),
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
         words("place_saint"), words("place_ward_cues"),
-        words("place_area_words"), words("place_residence_words"), words("place_geo_words"),
+        words("place_area_words"), words("place_residence_words"), words("place_geo_words"), words("place_not_named"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
+        re.compile(r",?[ \t]+(?:" + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
+                   + r")(?:['’]s)?\b", re.IGNORECASE),
     )
 
 
 @functools.lru_cache(maxsize=65536)
 def word_class(word: str) -> WordClass:
-    """The vocabulary's class, with the gate's extra clinical shorthand as SAFE."""
+    """The vocabulary's class of a word, possessive and full stop stripped."""
     low = word.casefold().rstrip(".")
     if low.endswith(("'s", "’s")):
         low = low[:-2]
-    if low in rules().extra_safe:
-        return WordClass.SAFE
     return classify(low)
 
 
@@ -154,7 +183,7 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 if len(w) == 1 and w.isalpha():
                     ok = j + 1 < n and close(j, j + 1) and text[toks[j][1] : toks[j][1] + 1] == "."  # an initial
                 elif c is WordClass.UNKNOWN:
-                    ok = _NAME_SHAPE.match(w) is not None or w.isupper()
+                    ok = (_NAME_SHAPE.match(w) is not None or w.isupper()) and (strong or not is_truncation(w))
                 elif c is WordClass.AMBIGUOUS and j == i and not strong and j + 1 < n and close(j, j + 1) and (
                         classes[j + 1] is WordClass.UNKNOWN):
                     ok = True  # "with patty <unknown surname>"
@@ -200,6 +229,11 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and classes[i + 1] is not WordClass.SAFE and lows[i + 1] not in r.place_abbrev_not
                     and (toks[i + 1][2].isupper() or style == "lower")):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+            # 2d. in mixed-case writing, three or four capitals the vocabulary does not know
+            # after a preposition of place: an organisation's abbreviation ("system from <XYZ>")
+            elif (low in r.place_abbrev_before and i + 1 < n and close(i, i + 1) and style == "mixed"
+                    and 3 <= len(toks[i + 1][2]) <= 4 and toks[i + 1][2].isupper() and classes[i + 1] is WordClass.UNKNOWN):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
             # 3. an initial and a word: "W. MAROTTA", "q. lander"
             if len(w) == 1 and w.isalpha() and text[e : e + 1] == "." and i + 1 < n and close(i, i + 1):
                 c2 = classes[i + 1]
@@ -219,6 +253,26 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     break
                 if k < i - 1:
                     out.append(self._result("PERSON", toks[k + 1][0], toks[i - 1][1], 0.6, "gate_person_after"))
+            # 4c. without capitals to go by: a listed name that is no word, then more name
+            # words ("mary theresa <unknown surname> from speech")
+            if (style != "mixed" and c is WordClass.UNKNOWN and len(w) > 2 and is_name_like(w)
+                    and (i == 0 or not (lows[i - 1] and is_name_like(toks[i - 1][2]) and close(i - 1, i)))):
+                j = i + 1
+                while j < n and j - i < 4 and close(j - 1, j) and len(toks[j][2]) > 2 and (
+                        classes[j] is WordClass.UNKNOWN and not is_truncation(toks[j][2])
+                        or classes[j] is WordClass.AMBIGUOUS and is_name_like(toks[j][2])):
+                    j += 1
+                if j > i + 1:
+                    out.append(self._result("PERSON", s, toks[j - 1][1], 0.6, "gate_person_after"))
+            # 4d. a listed name that is no word, alone, however it is written ("<FIRST> IS
+            # ON VACATION", "discussed this <first>")
+            if c is WordClass.UNKNOWN and len(w) >= 4 and w.isalpha() and is_name_like(w) and not is_truncation(w):
+                out.append(self._result("PERSON", s, e, 0.55, "gate_person_after"))
+            # 4b. a listed name opening a clause before a verb of visiting or calling
+            # ("social: <name> called once", ". <Name> visited"), in any case style
+            if (i + 1 < n and lows[i + 1] in _VISIT_VERBS and close(i, i + 1) and c is not WordClass.SAFE
+                    and len(w) > 2 and is_name_like(w) and _CLAUSE_START.search(text, max(0, s - 12), s)):
+                out.append(self._result("PERSON", s, e, 0.6, "gate_person_after"))
             # 5. a place after a verb of moving and a preposition
             if low in r.place_prepositions and i > 0 and i + 1 < n and same_line(i - 1, i) and close(i, i + 1):
                 verb = lows[i - 1] in r.place_verbs or (i > 1 and lows[i - 2] in r.place_verbs and lows[i - 1] in ("back", "the"))
@@ -236,6 +290,12 @@ class VocabularyGateRecognizer(EntityRecognizer):
                             k += 1
                             continue
                         break
+                    if k == j and style == "mixed":
+                        # "went to <Everyday Word>", "go to <Word> <Word>": in mixed-case
+                        # writing a capitalised word there that is no clinical term names
+                        # the place, however everyday the word
+                        while k < n and k - j < 3 and (k == j or close(k - 1, k)) and _titled_place_word(toks[k][2], lows[k], r, k > j):
+                            k += 1
                     if k > j:
                         out.append(self._result("LOCATION", toks[j][0], toks[k - 1][1], 0.6, "gate_place"))
             # 5b. where a person lives: "lives with son and family in <town>"
@@ -243,6 +303,16 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and any(lows[k] in ("lives", "living", "resides", "lived", "live") for k in range(max(0, i - 6), i))
                     and same_line(max(0, i - 6), i)):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+            # 5d. "lives in <XX>": two capitals where a person lives are a state or a town,
+            # whatever clinical abbreviation they also spell
+            if (low == "in" and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2 and toks[i + 1][2].isupper()
+                    and style != "caps" and i > 0 and lows[i - 1] in _LIVES):
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.9, "gate_place_named"))  # outranks NER's guess
+            # 5e. "<town> <state>": a word the vocabulary does not know right before a
+            # state's name ("this <town> maryland's facility")
+            if i + 1 < n and close(i, i + 1) and c is WordClass.UNKNOWN and _NAME_SHAPE.match(w) and (
+                    r.state_after.match(text, e) is not None):
+                out.append(self._result("LOCATION", s, e, 0.6, "gate_place"))
             # 5c. "in <unknown word> area/county": a neighbourhood or a town
             if (low == "in" and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and classes[i + 1] is WordClass.UNKNOWN
                     and _NAME_SHAPE.match(toks[i + 1][2]) and lows[i + 2] in r.place_area_words):
@@ -253,6 +323,12 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if (low in r.place_geo_words and style == "mixed" and i > 1 and close(i - 1, i) and close(i - 2, i - 1)
                     and w[:1].isupper() and w[1:].islower() and toks[i - 1][2][:1].isupper() and toks[i - 1][2][1:].islower()
                     and lows[i - 2] in ("the", "in", "at", "from", "on", "near", "to")):
+                out.append(self._result("LOCATION", toks[i - 1][0], e, 0.65, "gate_place_named"))
+            # 6d. "from the <word> shore", "to the <word> valley": a region named after a
+            # preposition and "the", in any case style, whatever the word
+            if (low in r.place_geo_words and i > 2 and close(i - 1, i) and close(i - 2, i - 1) and close(i - 3, i - 2)
+                    and lows[i - 2] == "the" and lows[i - 3] in ("in", "at", "from", "to", "near", "on", "by")
+                    and _NAME_SHAPE.match(toks[i - 1][2]) and lows[i - 1] not in r.place_generic):
                 out.append(self._result("LOCATION", toks[i - 1][0], e, 0.65, "gate_place_named"))
             # 6a. "the <surname> house", "at <surname> house": a residence or a home named so
             if (low in r.place_residence_words and i > 1 and close(i - 1, i) and close(i - 2, i - 1)

@@ -224,6 +224,13 @@ KEEP = [
     "CO 6.8 CI 3.18. PER MD'S PT TO BE STARTED ON NIPRIDE. she did rec tet tox per rn. per report she is a&ox3.",
     "VENT SETTINGS-AC, 700X10, 30%, & +5. ON AC700X10 50% FIO2. 14X700X100.",
     "SPENT OVER 45 MINUTES ENCOURAGING PT. BP 85 TO 98 SYS WHICH IS HER USUAL. DOPA AT 8 MCG. BP STABLE CONT AV",
+    # readings shaped like dates, phones, streets, ages, plates and handles
+    "VENT AC 600X12/5/50%. CI 4.2/71. PLATEAU 26-29/22.",
+    "+2815 LOS, +1450 at noon. IS 500-1000, SVR in the 800-1200.",
+    "URINE CLEAR VIA FOLEY 40 CC HR. MAP STABLE VIA ART LINE 95. CVP read via TLC 9.",
+    "sats in the 90's, MAP in the low 90's.",
+    "4u reg sq at 8am. 3U REG. K LOW 3.1. TF @60CC/HR, @0400 neg 1L.",
+    "GU-foley draining. 80 MG LASIX GIVEN TODAY. PT 900CC NEG. 3 WAY FOLEY IN PLACE.",
 ]
 
 

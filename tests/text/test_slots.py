@@ -45,6 +45,21 @@ def removed(text: str, value: str) -> bool:
     ("PT IS ON 850U/HR HEPARIN NOT 1400U/HR. ZORIANA\n", "ZORIANA"),
     # a kinship word, then an everyday word that is also a name
     ("Family: Son, Ed, was updated by MD today.", "Ed"),
+    # a Title-case everyday word after "went to" in mixed-case writing names the place
+    ("Yesterday she was sent to Lantern for a scan.", "Lantern"),
+    ("Plan is to go to Gilded Eye Vital signs stable.", "Gilded Eye"),
+    # two capitals where a person lives; an unknown word before a state's name
+    ("Her nephew lives in QX and visits weekly.", "QX"),
+    ("family toured the quorbeck oregon nursing home.", "quorbeck"),
+    # a name joined by "and" to a found name; a listed name opening a clause before "called"
+    ("Zorvanne and Gus share the proxy role.", "Gus"),
+    ("family: rick phoned twice overnight.", "rick"),
+    # no capitals to go by: listed first names, then an unknown surname
+    ("seen by heather joanna quelmarko from nutrition.", "quelmarko"),
+    # a listed name that is no English word, alone, in capitals
+    ("PLEASE PAGE SOCIAL WORK, PHILIPPA OUT TODAY.", "PHILIPPA"),
+    # three unknown capitals after a preposition of place in mixed-case writing
+    ("The pump was replaced with one from XQZ this morning.", "XQZ"),
 ])
 def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text, value):
     assert removed(text, value)
@@ -61,6 +76,8 @@ def test_unknown_words_in_name_and_place_positions_are_removed(text_engine, text
     "ST elevations in V2. pt went to ST depression at peak. to cardiac rehab, d/c to acute rehab",
     "insulin per sliding scale, 8 u reg given",
     "went to the white house, at her house; pain in the Broca area. Beach walk on the shore.",
+    "Pt went to Dialysis today, sent to Radiology, returned to Bed.",
+    "then changed to zarox qam with ceft iv",
 ])
 def test_known_words_stay(text_engine, text):
     assert find_phi(text) == [], [(d.kind, text[d.start:d.end], d.source) for d in find_phi(text)]
@@ -73,3 +90,8 @@ def test_style_decides_what_capitals_mean():
     # in an all-capitals note a capitalised unknown word is no signal by itself
     res = VocabularyGateRecognizer().analyze("PT ALERT. QUORMEL NOTED.", [])
     assert not [r for r in res if r.recognition_metadata["recognizer_name"] == "gate_capitalised"]
+
+
+def test_a_weak_cue_takes_no_word_cut_from_a_safe_word():
+    res = VocabularyGateRecognizer().analyze("started vanco and ceft iv, then to zarox qam", [])
+    assert not [r for r in res if r.recognition_metadata["recognizer_name"] == "gate_person_cue"]

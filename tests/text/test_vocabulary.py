@@ -144,3 +144,18 @@ def test_apostrophe_shorthand() -> None:
     assert classify("x's") is WordClass.AMBIGUOUS  # a letter, as an initial would be
     assert classify("70's") is WordClass.SAFE
     assert classify("O'Quexwright") is WordClass.UNKNOWN
+
+
+def test_short_misspellings_without_a_changed_letter_are_derived() -> None:
+    from deid.text.vocabulary import is_derived
+
+    assert classify("apetite") is WordClass.AMBIGUOUS and is_derived("apetite")  # a letter left out
+    assert classify("fetanyl") is WordClass.AMBIGUOUS and is_derived("fetanyl")
+    assert not is_derived("Quexwright") and not is_derived("bill")  # unknown, or a listed name
+
+
+def test_truncations_of_safe_words() -> None:
+    from deid.text.vocabulary import is_truncation
+
+    assert is_truncation("ceft") and is_truncation("expir")
+    assert not is_truncation("Quexwright") and not is_truncation("mary")
