@@ -57,3 +57,29 @@ def test_clinical_ratios_stay(text_engine, text):
 def test_recognizer_alone_needs_no_date_word():
     res = MonthDayRecognizer().analyze("plan: cdiff 8/12 neg, trach 8/14", [])
     assert [(r.start, r.end) for r in res] == [(12, 16), (28, 32)]
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("HX OF DIGOXIN TOXICITY-4/7/95. NKDA.", "4/7/95"),
+    ("RECEIVED CHEMO 11/05/11/06 AND DUE AGAIN", "11/05/11/06"),
+    ("she went back to OR on 4-9 for clipping", "4-9"),
+    ("CVA 83'. APPY 71'.", "83"),
+    ("GALLBLADDER REMOVED IN 12' C/B ILEUS", "12"),
+])
+def test_glued_paired_hyphenated_and_apostrophe_dates(text_engine, text, date):
+    assert date in dates_in(text)
+
+
+@pytest.mark.parametrize("text", [
+    "AMBULATED 50'. TOL WELL",
+    "HOB 30'.",
+    "HOB UP 30', TURNED Q2",
+    "PT WALKED 20' WITH PT",
+    "KNEE FLEXED 45'.",
+    "PEEP 5/10/5/5 TODAY",
+    "on 10-12 L nasal cannula",
+    "on 2-3 pressors overnight",
+    "bp 5-6 times, 3-4 hrs, rr 7-8 at rest",
+])
+def test_distances_angles_settings_and_ranges_stay(text_engine, text):
+    assert dates_in(text) == []
