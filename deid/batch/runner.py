@@ -28,7 +28,7 @@ from deid.batch.manifest import (
     compact_manifest,
     read_manifest,
 )
-from deid.batch.sink import atomic_write, check_output_name, pack_archive, remove_temp_files
+from deid.batch.sink import check_output_name, pack_archive, remove_temp_files, write_durably
 from deid.batch.sources import CaseSpec, Source, SourceLimits, is_archive, open_source
 from deid.batch.worker import CaseOutcome, CaseTask, drop_series_book, process_cases
 from deid.core.context import CaseContext, key_id
@@ -367,13 +367,15 @@ def _count(summary: BatchSummary, e: Entry, *, resumed: bool = False) -> None:
 
 
 def _write_outcomes(out_root: Path, outcomes: list[CaseOutcome], writer: ManifestWriter) -> None:
-    """Outputs first (atomic renames), then the manifest lines (one fsync'd append)."""
+    """Outputs first (atomic renames, on disk), then the manifest lines (one fsync'd append)."""
+    items = []
     for outcome in outcomes:
         for rel, data in outcome.files:
             case_dir, name = rel.split("/", 1)
             check_output_name(case_dir)
             check_output_name(name)
-            atomic_write(out_root / case_dir / name, data)
+            items.append((out_root / case_dir / name, data))
+    write_durably(items)
     writer.append([e for outcome in outcomes for e in outcome.entries])
 
 
