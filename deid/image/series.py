@@ -290,7 +290,8 @@ class SeriesBook:
     The batch worker keeps one per worker process for a run (:mod:`deid.batch.worker`),
     bounded by ``max_series`` memories and ``max_bytes`` of arrays: past either, the
     least recently used memory is dropped (its series, if seen again, starts over with
-    full reads: slower, never less safe). Not thread-safe: one book per thread of work.
+    full reads: slower, never less safe). Not thread-safe: one book per thread of work,
+    and one policy per book (what a memory learned depends on the text mode).
     """
 
     def __init__(self, *, max_series: int | None = None, max_bytes: int | None = None) -> None:
