@@ -223,7 +223,7 @@ def run_batch(
         try:
             window = max(2, 2 * (opts.workers if not opts.dask else 8))
             queue: Iterator[list[CaseSpec]] = iter(_chunks(todo, opts))
-            pending: dict[Any, list[tuple[CaseSpec, list[Entry]]]] = {}
+            pending: dict[Any, tuple[list[CaseTask], list[tuple[CaseSpec, list[Entry]]]]] = {}
             total = len(todo)
             # Series memories per worker process for this run (loose slices of a series,
             # each a case, share them); Dask runs cases on worker threads: one per case.
@@ -242,7 +242,7 @@ def run_batch(
                         tasks.append(CaseTask(case.key, dirs[case.key], inputs, review=opts.review and not opts.server,
                                               server=opts.server, series_run=series_run))
                         read.append((case, failed))
-                    pending[executor.submit(process_cases, tasks, policy_data, opts.key)] = read
+                    pending[executor.submit(process_cases, tasks, policy_data, opts.key)] = (tasks, read)
 
             if progress is not None:
                 progress("files", 0, sum(len(c.inputs) for c in todo), None)
@@ -251,13 +251,22 @@ def run_batch(
             while pending:
                 done, _ = executor.wait_any(set(pending))
                 for fut in done:
-                    read = pending.pop(fut)
-                    for case, _failed in read:
-                        source.release(case.key)  # its spooled members
+                    tasks, read = pending.pop(fut)
                     try:
                         results: list[CaseOutcome | str] = fut.result()
                     except Exception as exc:  # noqa: BLE001 - the cases are withheld, the run goes on
+                        if len(tasks) > 1:
+                            # The chunk failed as a whole (a worker died): one case may be
+                            # the cause. Each case is tried again alone, so only the culprit
+                            # is withheld, and a resumed run does not fail the same way.
+                            log.warning("a chunk of %d cases failed as a whole (%s): retried one by one",
+                                        len(tasks), reason_of(exc))
+                            for task, item in zip(tasks, read, strict=True):
+                                pending[executor.submit(process_cases, [task], policy_data, opts.key)] = ([task], [item])
+                            continue
                         results = [reason_of(exc)] * len(read)
+                    for case, _failed in read:
+                        source.release(case.key)  # its spooled members
                     outcomes: list[CaseOutcome] = []
                     for (case, failed), res in zip(read, results, strict=True):
                         if isinstance(res, str):

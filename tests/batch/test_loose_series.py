@@ -103,3 +103,29 @@ def test_resume_redoes_cases_whose_outputs_have_no_manifest_lines(tmp_path: Path
     entries = read_manifest(manifest)
     assert len(entries) == 6 and all(e.status == "scrubbed" for e in entries.values())
     assert np.array_equal(sorted(e.input for e in entries.values()), sorted(p.name for p in src.iterdir()))
+
+
+def test_a_chunk_that_fails_as_a_whole_is_retried_case_by_case(tmp_path: Path, monkeypatch):
+    # A worker that dies takes its whole chunk with it: each case is then tried alone, so
+    # only the case that kills the worker is withheld, not its neighbours.
+    from concurrent.futures.process import BrokenProcessPool
+
+    from deid.batch import runner
+
+    real = runner.process_cases
+
+    def dying(tasks, policy_data, key):  # type: ignore[no-untyped-def]
+        if any(t.case_key == "s_002.dcm" for t in tasks):
+            raise BrokenProcessPool("a process in the pool was terminated abruptly")
+        return real(tasks, policy_data, key)
+
+    monkeypatch.setattr(runner, "process_cases", dying)
+    src = tmp_path / "flat"
+    src.mkdir()
+    for i in range(5):
+        (src / f"s_{i:03d}.dcm").write_bytes(ct_dicom(ct_slice(i, 128, seed=3), i))
+    _notes, summary = _run(src, tmp_path / "out")
+    assert summary.scrubbed == 4 and summary.withheld == 1
+    assert dict(summary.withheld_reasons) == {"worker_crashed": 1}
+    entries = read_manifest(tmp_path / "out" / MANIFEST_NAME)
+    assert entries["s_002.dcm"].status == "withheld"
