@@ -4,9 +4,10 @@ The manifest names inputs (their relative paths may themselves be PHI), so it is
 operator record for resume and audit: it is never published with the outputs, and
 ``deid verify`` does not count it as an output.
 
-Crash safety: outputs of a case are renamed into place first, then the case's lines are
-appended and fsync'd. A run killed in between leaves outputs without lines: the case is
-redone on resume and rewrites the same names (names derive from the key), so nothing is
+Crash safety: outputs of a chunk of cases (consecutive cases sent to a worker as one
+task) are renamed into place and flushed to disk first, then the chunk's lines are
+appended and fsync'd. A run killed in between leaves outputs without lines: their cases
+are redone on resume and rewrites the same names (names derive from the key), so nothing is
 duplicated. A line cut by a kill is ignored on read. At the end of a run the manifest is
 compacted (last line per input wins) and replaced atomically.
 
@@ -90,7 +91,7 @@ def read_manifest(path: Path) -> dict[str, Entry]:
 
 
 class ManifestWriter:
-    """Append-only, fsync'd after each case."""
+    """Append-only, fsync'd after each append (a chunk of cases)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

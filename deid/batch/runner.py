@@ -11,6 +11,7 @@ case overwrites its own earlier outputs instead of duplicating them.
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import time
 from collections import Counter
@@ -27,9 +28,9 @@ from deid.batch.manifest import (
     compact_manifest,
     read_manifest,
 )
-from deid.batch.sink import atomic_write, check_output_name, pack_archive, remove_temp_files
+from deid.batch.sink import check_output_name, pack_archive, remove_temp_files, write_durably
 from deid.batch.sources import CaseSpec, Source, SourceLimits, is_archive, open_source
-from deid.batch.worker import CaseOutcome, CaseTask, process_case
+from deid.batch.worker import CaseOutcome, CaseTask, drop_series_book, process_cases
 from deid.core.context import CaseContext, key_id
 from deid.core.errors import InputError, reason_of
 from deid.core.policy import DEFAULT_POLICY, Policy
@@ -221,21 +222,27 @@ def run_batch(
         executor = _make_executor(opts)
         try:
             window = max(2, 2 * (opts.workers if not opts.dask else 8))
-            queue: Iterator[CaseSpec] = iter(todo)
-            pending: dict[Any, tuple[CaseSpec, list[Entry]]] = {}
+            queue: Iterator[list[CaseSpec]] = iter(_chunks(todo, opts))
+            pending: dict[Any, tuple[list[CaseTask], list[tuple[CaseSpec, list[Entry]]]]] = {}
             total = len(todo)
+            # Series memories per worker process for this run (loose slices of a series,
+            # each a case, share them); Dask runs cases on worker threads: one per case.
+            series_run = None if (opts.dask or opts.server) else secrets.token_hex(8)
 
             def fill() -> None:
                 while len(pending) < window:
-                    case = next(queue, None)
-                    if case is None:
+                    chunk = next(queue, None)
+                    if chunk is None:
                         return
-                    inputs, failed = _read_case(source, case)
-                    if opts.dask:  # remote workers share no file system with us
-                        inputs = [(r, d.read_bytes() if isinstance(d, Path) else d) for r, d in inputs]
-                    task = CaseTask(case.key, dirs[case.key], inputs, review=opts.review and not opts.server,
-                                    server=opts.server)
-                    pending[executor.submit(process_case, task, policy_data, opts.key)] = (case, failed)
+                    tasks, read = [], []
+                    for case in chunk:
+                        inputs, failed = _read_case(source, case)
+                        if opts.dask:  # remote workers share no file system with us
+                            inputs = [(r, d.read_bytes() if isinstance(d, Path) else d) for r, d in inputs]
+                        tasks.append(CaseTask(case.key, dirs[case.key], inputs, review=opts.review and not opts.server,
+                                              server=opts.server, series_run=series_run))
+                        read.append((case, failed))
+                    pending[executor.submit(process_cases, tasks, policy_data, opts.key)] = (tasks, read)
 
             if progress is not None:
                 progress("files", 0, sum(len(c.inputs) for c in todo), None)
@@ -244,41 +251,62 @@ def run_batch(
             while pending:
                 done, _ = executor.wait_any(set(pending))
                 for fut in done:
-                    case, failed = pending.pop(fut)
-                    source.release(case.key)  # its spooled members
+                    tasks, read = pending.pop(fut)
                     try:
-                        outcome: CaseOutcome = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - the case is withheld, the run goes on
-                        reason = reason_of(exc)
-                        if "BrokenProcessPool" in reason or "KilledWorker" in reason:
-                            reason = "worker_crashed"
-                        log.warning("a case failed as a whole: %s", reason)
-                        outcome = CaseOutcome(
-                            case.key, dirs[case.key],
-                            [Entry(input=rel, output=None, status="withheld", reason=reason)
-                             for rel in case.inputs if rel not in {f.input for f in failed}],
-                            files=[],
-                        )
-                    for e in failed:
-                        e.case = outcome.case_dir
-                        e.kind = "unknown"
-                    outcome.entries.extend(failed)
-                    for e in outcome.entries:
-                        e.case = outcome.case_dir
-                    _write_outcome(out_root, outcome, writer)
-                    for e in outcome.entries:
-                        _count(summary, e)
-                    summary.cases_done += 1
-                    summary.files_processed += len(outcome.entries)
-                    if outcome.review is not None:
-                        reviews.append({"case": outcome.case_dir, "parts": outcome.review,
-                                        "report": outcome.report})
-                    if progress is not None:
-                        progress("case", summary.cases_done, total, outcome)
+                        results: list[CaseOutcome | str] = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - the cases are withheld, the run goes on
+                        if len(tasks) > 1:
+                            # The chunk failed as a whole (a worker died): one case may be
+                            # the cause. Each case is tried again alone, so only the culprit
+                            # is withheld, and a resumed run does not fail the same way.
+                            log.warning("a chunk of %d cases failed as a whole (%s): retried one by one",
+                                        len(tasks), reason_of(exc))
+                            for task, item in zip(tasks, read, strict=True):
+                                pending[executor.submit(process_cases, [task], policy_data, opts.key)] = ([task], [item])
+                            continue
+                        results = [reason_of(exc)] * len(read)
+                    for case, _failed in read:
+                        source.release(case.key)  # its spooled members
+                    outcomes: list[CaseOutcome] = []
+                    for (case, failed), res in zip(read, results, strict=True):
+                        if isinstance(res, str):
+                            reason = res
+                            if "BrokenProcessPool" in reason or "KilledWorker" in reason:
+                                reason = "worker_crashed"
+                            log.warning("a case failed as a whole: %s", reason)
+                            res = CaseOutcome(
+                                case.key, dirs[case.key],
+                                [Entry(input=rel, output=None, status="withheld", reason=reason)
+                                 for rel in case.inputs if rel not in {f.input for f in failed}],
+                                files=[],
+                            )
+                        for e in failed:
+                            e.case = res.case_dir
+                            e.kind = "unknown"
+                        res.entries.extend(failed)
+                        for e in res.entries:
+                            e.case = res.case_dir
+                        outcomes.append(res)
+                    # Every output of the chunk first (atomic, fsync'd), then its manifest
+                    # lines in one fsync'd append: a crash in between leaves outputs without
+                    # lines, and --resume redoes those cases (their names are keyed, so the
+                    # redo overwrites them), as it does for a single case.
+                    _write_outcomes(out_root, outcomes, writer)
+                    for outcome in outcomes:
+                        for e in outcome.entries:
+                            _count(summary, e)
+                        summary.cases_done += 1
+                        summary.files_processed += len(outcome.entries)
+                        if outcome.review is not None:
+                            reviews.append({"case": outcome.case_dir, "parts": outcome.review,
+                                            "report": outcome.report})
+                        if progress is not None:
+                            progress("case", summary.cases_done, total, outcome)
                 fill()
         finally:
             executor.close()
             writer.close()
+            drop_series_book()  # the in-process executor's memories (pool workers end)
         order = [e for c in cases for e in c.all_inputs]
         compact_manifest(manifest_path, order)
         summary.manifest = str(manifest_path)
@@ -347,11 +375,42 @@ def _count(summary: BatchSummary, e: Entry, *, resumed: bool = False) -> None:
         summary.skipped += 1
 
 
-def _write_outcome(out_root: Path, outcome: CaseOutcome, writer: ManifestWriter) -> None:
-    """Outputs first (atomic renames), then the manifest lines (fsync'd)."""
-    for rel, data in outcome.files:
-        case_dir, name = rel.split("/", 1)
-        check_output_name(case_dir)
-        check_output_name(name)
-        atomic_write(out_root / case_dir / name, data)
-    writer.append(outcome.entries)
+def _write_outcomes(out_root: Path, outcomes: list[CaseOutcome], writer: ManifestWriter) -> None:
+    """Outputs first (atomic renames, on disk), then the manifest lines (one fsync'd append)."""
+    items = []
+    for outcome in outcomes:
+        for rel, data in outcome.files:
+            case_dir, name = rel.split("/", 1)
+            check_output_name(case_dir)
+            check_output_name(name)
+            items.append((out_root / case_dir / name, data))
+    write_durably(items)
+    writer.append([e for outcome in outcomes for e in outcome.entries])
+
+
+# Consecutive cases sent to a worker as one task: loose files (each its own case) of a
+# series stay together in one worker's series memory, in order, and a task's overhead
+# (pickling, the policy, one manifest fsync) is paid once per chunk, not per file.
+CHUNK_INPUTS = 32
+
+
+def _chunks(todo: list[CaseSpec], opts: BatchOptions) -> Iterator[list[CaseSpec]]:
+    """Consecutive cases, up to ``CHUNK_INPUTS`` inputs a chunk (a bigger case alone),
+    and at most a quarter of the run per worker so every worker gets several chunks.
+    One case per chunk on Dask and with a server (remote workers balance better)."""
+    if opts.dask or opts.server:
+        limit = 1
+    else:
+        per_worker = -(-sum(len(c.inputs) for c in todo) // (4 * max(1, opts.workers)))
+        limit = max(1, min(CHUNK_INPUTS, per_worker))
+    chunk: list[CaseSpec] = []
+    size = 0
+    for case in todo:
+        n = len(case.inputs)
+        if chunk and size + n > limit:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(case)
+        size += n
+    if chunk:
+        yield chunk

@@ -12,10 +12,12 @@ import logging
 import os
 import re
 import stat
+import sys
 import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from deid.core.errors import InputError
 
@@ -38,6 +40,70 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _syncfs() -> Any:
+    """Linux ``syncfs(2)`` (one file system to disk in one call), or None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.syncfs
+        fn.argtypes = [ctypes.c_int]
+        return fn
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS: list[Any] = []
+
+
+def write_durably(items: list[tuple[Path, bytes]]) -> None:
+    """Write many outputs, each atomically (temp file, rename), all on disk on return.
+
+    Same guarantee as :func:`atomic_write` per file, at one flush for the lot: the temp
+    files are written and renamed, then one ``syncfs`` puts the file system's data and
+    the renames on disk (measured: one ``fsync`` per 0.5 MB CT slice cost as much as
+    reading and writing the slice). Callers write their manifest lines after this
+    returns, so a crash before it leaves outputs without lines, which a resumed run
+    redoes. Without ``syncfs`` (not Linux), or if it fails, each file is fsync'd.
+    """
+    if not _SYNCFS:
+        _SYNCFS.append(_syncfs())
+    syncfs = _SYNCFS[0]
+    if syncfs is None or len(items) < 2:
+        for path, data in items:
+            atomic_write(path, data)
+        return
+    last_fd = -1
+    written: list[tuple[str, Path]] = []
+    try:
+        for path, data in items:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+            written.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        for tmp, path in written:
+            os.replace(tmp, path)
+        last_fd = os.open(written[-1][1].parent, os.O_RDONLY)
+        if syncfs(last_fd) != 0:
+            for _tmp, path in written:  # fall back to one fsync per file
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+    except BaseException:
+        for tmp, _path in written:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        if last_fd >= 0:
+            os.close(last_fd)
 
 
 def check_output_name(name: str) -> str:

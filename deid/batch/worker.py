@@ -29,6 +29,10 @@ class CaseTask:
     inputs: list[tuple[str, bytes | Path]]  # (relative path, content or a spooled private file)
     review: bool = False
     server: str | None = None  # scrub through a deid gRPC server at this address
+    # The run this case belongs to: its DICOM slices use this worker process's series
+    # memories for the run (loose slices of one series, each a case, share them). None:
+    # the case keeps a book of its own (Dask worker threads, the server).
+    series_run: str | None = None
 
 
 @dataclass(slots=True)
@@ -104,7 +108,46 @@ def _kind_of(data: bytes | Path, sniff: Any) -> str:
     return str(sniff(data))
 
 
-def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> CaseOutcome:
+# The series memories of this worker process for the current run (one run at a time: a
+# task of another run replaces them). Bounded: a CT slice's memory holds about a dozen
+# renderings (~4 MB at 512x512), so these caps keep a worker under ~100 MB for them.
+SERIES_BOOK_MAX_SERIES = 16
+SERIES_BOOK_MAX_BYTES = 96 * 1024 * 1024
+_SERIES_BOOK: list[Any] = []  # [(run id, SeriesBook)] or empty
+
+
+def run_series_book(run: str) -> Any:
+    """This process's series memories for ``run`` (a new, empty book for a new run)."""
+    if not _SERIES_BOOK or _SERIES_BOOK[0][0] != run:
+        from deid.image.series import SeriesBook
+
+        _SERIES_BOOK[:] = [(run, SeriesBook(max_series=SERIES_BOOK_MAX_SERIES, max_bytes=SERIES_BOOK_MAX_BYTES))]
+    return _SERIES_BOOK[0][1]
+
+
+def drop_series_book(run: str | None = None) -> None:
+    """Forget this process's series memories (of ``run``, or whatever run they are of)."""
+    if _SERIES_BOOK and (run is None or _SERIES_BOOK[0][0] == run):
+        _SERIES_BOOK.clear()
+
+
+def process_cases(tasks: list[CaseTask], policy_data: dict[str, Any], key: bytes) -> list[CaseOutcome | str]:
+    """Scrub consecutive cases in one task (loose slices of a series stay together in
+    one worker, and the policy is parsed once): each outcome, or the reason its case
+    failed as a whole."""
+    from deid.core.policy import Policy
+
+    policy = Policy.from_dict(policy_data)
+    out: list[CaseOutcome | str] = []
+    for task in tasks:
+        try:
+            out.append(process_case(task, policy_data, key, policy=policy))
+        except Exception as exc:  # noqa: BLE001 - this case is withheld, its neighbours go on
+            out.append(reason_of(exc))
+    return out
+
+
+def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes, *, policy: Any = None) -> CaseOutcome:
     """Scrub one case; never raises for a bad input (its parts are withheld)."""
     from deid.case import CasePart, scrub_case
     from deid.core.context import CaseContext
@@ -117,15 +160,23 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes) -> Cas
     # Engines the case's text and photo parts need load before its time budget starts.
     warm_engines(policy_data, {_kind_of(data, sniff_kind) for _rel, data in task.inputs})
     t0 = time.perf_counter()
-    policy = Policy.from_dict(policy_data)
+    policy = policy if policy is not None else Policy.from_dict(policy_data)
     context = CaseContext(key, case_id=task.case_dir)
     items = [CasePart(data, name=rel) for rel, data in task.inputs]
+    book = run_series_book(task.series_run) if task.series_run else None
     alarms = alarms_delivered()
     # limits.timeout_s per input, as one budget for the case (SIGALRM, main thread only:
     # not enforced on Dask worker threads, see the README).
-    with time_budget(policy.limits.timeout_s * len(items)):
-        result = scrub_case(items, policy, context)
+    try:
+        with time_budget(policy.limits.timeout_s * len(items)):
+            result = scrub_case(items, policy, context, series=book)
+    except BaseException:
+        if book is not None:  # a memory cut off mid-slice is not trusted by the next case
+            drop_series_book()
+        raise
     if alarms_delivered() != alarms:
+        if book is not None:
+            drop_series_book()
         # Some library code may have caught the alarm and carried on with half a
         # detection pass: the whole case is withheld, never trusted.
         from deid.core.errors import DeadlineExceeded

@@ -23,6 +23,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from deid.case.identifiers import learn_from_dicom
 from deid.case.parts import CasePart, PartKind, load_part
@@ -30,6 +31,9 @@ from deid.core.context import CaseContext
 from deid.core.errors import DeidError, InputError, reason_of
 from deid.core.policy import DEFAULT_POLICY, Policy
 from deid.core.report import Report
+
+if TYPE_CHECKING:
+    from deid.image.series import SeriesBook
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +114,19 @@ def scrub_case(
     items: Iterable[CaseItem],
     policy: Policy | None = None,
     context: CaseContext | None = None,
+    *,
+    series: SeriesBook | None = None,
 ) -> CaseResult:
     """Scrub every item of one case under one CaseContext.
 
     ``items``: :class:`CasePart`, ``bytes`` (kind sniffed from content), ``str`` (text
     content), a path (``os.PathLike``) or ``(name, bytes)``. Never raises for a bad part:
     that part is withheld with its reason. Raises InputError only for a bad argument.
+
+    ``series``: the series memories to use (:class:`deid.image.series.SeriesBook`), for
+    a caller that scrubs the slices of one series as several cases (the batch worker,
+    for loose files: one book per worker process and run). Without it the case gets a
+    book of its own, dropped when it returns.
     """
     policy = policy or DEFAULT_POLICY
     context = context or CaseContext.ephemeral()
@@ -165,10 +176,11 @@ def scrub_case(
     used_names: set[str] = set()
     withheld_dicom = 0
     # The slices of one series are searched for burned-in text as one clip is: the first
-    # ones in full, later ones on what changed (deid.image.series). One book per case.
-    series = _series_book() if dicoms else None
+    # ones in full, later ones on what changed (deid.image.series). One book per case
+    # unless the caller handed one over.
+    book = series if series is not None else (_series_book() if dicoms else None)
     for index, raw, name in dicoms:
-        part = _scrub_dicom_part(index, raw, name, policy, context, used_names, done, series)
+        part = _scrub_dicom_part(index, raw, name, policy, context, used_names, done, book)
         withheld_dicom += part.withheld
 
     # 3. photos.

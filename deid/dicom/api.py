@@ -163,6 +163,10 @@ def _scrub(
         report.notes.append("bytes after the pixel data that were not data elements were dropped")
     t_parse = time.perf_counter()
 
+    # The series a slice belongs to, for its series memory: a keyed digest of the UIDs as
+    # they came (the header pass remaps them), so that loose slices of one series scrubbed
+    # as separate cases meet in one memory; the UIDs themselves are kept nowhere.
+    series_origin = _series_origin(ds, context) if series is not None else None
     outcome = HeaderScrubber(policy, context, report).run(ds)
     t_header = time.perf_counter()
 
@@ -178,7 +182,7 @@ def _scrub(
             pass
     if "PixelData" in ds and pixels_need_cleaning(ds, policy):
         materialize_pixels(ds)
-        pixel_outcome = clean_pixel_data(ds, transfer_syntax, policy, context, report, series)
+        pixel_outcome = clean_pixel_data(ds, transfer_syntax, policy, context, report, series, series_origin)
         transfer_syntax = pixel_outcome.transfer_syntax
         pixels_cleaned = True
         faces_cleaned = pixel_outcome.faces
@@ -355,6 +359,15 @@ def _output_syntax(structure: Structure) -> str:
     if structure.implicit:
         return IMPLICIT_LE
     return EXPLICIT_LE if structure.little_endian else EXPLICIT_BE
+
+
+def _series_origin(ds: Dataset, context: CaseContext) -> bytes | None:
+    """A keyed digest of the original StudyInstanceUID and SeriesInstanceUID (None when
+    the series UID is missing). Under the run's key, not the case's: stable across cases."""
+    series_uid = _text(ds, 0x0020000E)
+    if not series_uid:
+        return None
+    return context.digest("series-memory", _text(ds, 0x0020000D) + "\x00" + series_uid)
 
 
 def _text(ds: Dataset, tag: int) -> str:

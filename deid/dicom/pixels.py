@@ -63,11 +63,13 @@ def clean_pixel_data(
     context: CaseContext,
     report: Report,
     series: SeriesBook | None = None,
+    series_origin: bytes | None = None,
 ) -> PixelOutcome:
     """Decode, clean (deid.image), and store the frames back, in place.
 
     With ``series`` (the case's memories), a single-frame object is scrubbed as a slice
-    of its series (:mod:`deid.image.series`), keyed by :func:`series_key`.
+    of its series (:mod:`deid.image.series`), keyed by :func:`series_key` on
+    ``series_origin`` (a keyed digest of the original study and series UIDs).
     """
     try:
         from deid.image import scrub_pixels
@@ -83,7 +85,7 @@ def clean_pixel_data(
     faces = bool(policy.image.faces and modality in FACE_MODALITIES and frames.ndim == 4)
     memory = None
     if series is not None and frames.shape[0] == 1 and not faces:
-        memory = series.memory(series_key(ds, transfer_syntax, frames))
+        memory = series.memory(series_key(ds, transfer_syntax, frames, series_origin, context))
     result = scrub_pixels(
         frames,
         policy=policy,
@@ -92,6 +94,8 @@ def clean_pixel_data(
         faces=faces,
         series=memory,
     )
+    if memory is not None:
+        series.trim()  # type: ignore[union-attr]
     cleaned = result.frames
     if cleaned.shape != frames.shape or cleaned.dtype != frames.dtype:
         raise WithheldError(
@@ -143,10 +147,9 @@ def clean_pixel_data(
     return PixelOutcome(transfer_syntax=out_syntax, faces=faces)
 
 
-# Attributes that must match for two slices to share a series memory: the series, the
-# geometry, the photometric and bit depth, and everything that changes the rendering.
+# Attributes that must match for two slices to share a series memory (besides the series,
+# see series_key): the geometry, the photometric and bit depth, and everything that changes the rendering.
 _SERIES_KEY_TAGS = (
-    0x0020000E,  # SeriesInstanceUID (already remapped: stable within the case)
     0x00200037,  # ImageOrientationPatient
     0x00280030,  # PixelSpacing
     0x00280004,  # PhotometricInterpretation
@@ -160,12 +163,19 @@ _SERIES_KEY_TAGS = (
 )
 
 
-def series_key(ds: Dataset, transfer_syntax: str, frames: np.ndarray) -> tuple[object, ...]:
-    """The key of a slice's series memory; a slice whose key differs starts a new one."""
+def series_key(
+    ds: Dataset, transfer_syntax: str, frames: np.ndarray, origin: bytes | None, context: CaseContext
+) -> tuple[object, ...]:
+    """The key of a slice's series memory; a slice whose key differs starts a new one.
+
+    ``origin``: the keyed digest of the original study and series UIDs (no UID is kept:
+    a book may outlive a case). Without a series UID the memory is the case's own.
+    """
     from deid.dicom.rawvalues import read_values
 
     values = tuple(tuple(read_values(ds, tag)) for tag in _SERIES_KEY_TAGS)
-    return (values, str(transfer_syntax), frames.shape[1:], str(frames.dtype))
+    series: object = origin if origin is not None else ("no-series-uid", context.case_id, id(context))
+    return (series, values, str(transfer_syntax), frames.shape[1:], str(frames.dtype))
 
 
 def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarray, str, bool]:

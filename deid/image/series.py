@@ -25,16 +25,22 @@ module applies the clip logic of :mod:`deid.image.pixels` across slices instead:
 Residual risk, reported in the file's Report (kinds, no values): text drawn inside the
 changing (anatomy) area of a slice that was not read in full. ``image.series_full_read``
 reads every slice in full (widen only). A memory is keyed per case by series UID,
-geometry, photometric, bit depth, rescale and window (the DICOM layer builds the key);
-a slice whose key differs starts a new memory. Memories live in a :class:`SeriesBook`
-that ``deid.case.scrub_case`` creates per case: slices of one series scrubbed in another
-process (another case) get their own memory, which stays safe, only slower.
+geometry, photometric, bit depth, rescale and window (the DICOM layer builds the key
+from a keyed digest of the original study and series UIDs, never the UIDs themselves);
+a slice whose key differs starts a new memory. Memories live in a :class:`SeriesBook`:
+``deid.case.scrub_case`` creates one per case unless its caller hands one over; the
+batch worker hands each case the book of its worker process for the run (bounded, least
+recently used out), so loose slices of one series, each a case of its own, share a
+memory. A memory holds renderings and fill polygons only: the fills of one case applied
+to a slice of another case of the same series (the same patient) only remove more.
+Slices of one series scrubbed in another process get their own memory: safe, slower.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
@@ -115,6 +121,11 @@ class SeriesMemory:
     _prev: np.ndarray | None = None
     _lut: np.ndarray | None = None
     notes: set[str] = field(default_factory=set)
+
+    def nbytes(self) -> int:
+        """Bytes held in arrays (renderings of the kept states, masks, the window table)."""
+        arrays = [self.unchanged, self.static, self.text_mask, self.fill_mask, self.ring_mask, self._lut]
+        return sum(a.nbytes for a in arrays if a is not None) + sum(st.view.nbytes for st in self.states)
 
     # ---- rendering -------------------------------------------------------------------
     def start(self, frames: np.ndarray) -> None:
@@ -273,21 +284,56 @@ class SeriesMemory:
 
 
 class SeriesBook:
-    """The series memories of one case, by key (built by the DICOM layer)."""
+    """Series memories by key (built by the DICOM layer), least recently used first out.
 
-    def __init__(self) -> None:
-        self._memories: dict[Hashable, SeriesMemory] = {}
+    ``scrub_case`` makes one per case (unbounded: a case is bounded by its own size).
+    The batch worker keeps one per worker process for a run (:mod:`deid.batch.worker`),
+    bounded by ``max_series`` memories and ``max_bytes`` of arrays: past either, the
+    least recently used memory is dropped (its series, if seen again, starts over with
+    full reads: slower, never less safe). Not thread-safe: one book per thread of work,
+    and one policy per book (what a memory learned depends on the text mode).
+    """
+
+    def __init__(self, *, max_series: int | None = None, max_bytes: int | None = None) -> None:
+        self._memories: OrderedDict[Hashable, SeriesMemory] = OrderedDict()
+        self.max_series = max_series
+        self.max_bytes = max_bytes
+        self.evicted = 0
 
     def memory(self, key: Hashable) -> SeriesMemory:
         mem = self._memories.get(key)
         if mem is None:
+            self._trim(reserve=1)
             mem = self._memories[key] = SeriesMemory()
+        else:
+            self._memories.move_to_end(key)
         return mem
+
+    def _trim(self, reserve: int = 0) -> None:
+        """Drop least recently used memories beyond the caps (the newest is kept)."""
+        if self.max_series is not None:
+            while self._memories and len(self._memories) + reserve > self.max_series:
+                self._memories.popitem(last=False)
+                self.evicted += 1
+        if self.max_bytes is not None:
+            while len(self._memories) > 1 - reserve and self.nbytes() > self.max_bytes:
+                self._memories.popitem(last=False)
+                self.evicted += 1
+
+    def trim(self) -> None:
+        """Apply the memory cap after a slice taught its memory (states, masks) more."""
+        self._trim()
+
+    def nbytes(self) -> int:
+        return sum(m.nbytes() for m in self._memories.values())
+
+    def clear(self) -> None:
+        self._memories.clear()
 
     def __len__(self) -> int:
         return len(self._memories)
 
-    def __repr__(self) -> str:  # keys hold UIDs: counts only
+    def __repr__(self) -> str:  # keys are digests, but counts only all the same
         return f"SeriesBook(series={len(self._memories)})"
 
 

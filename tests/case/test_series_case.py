@@ -67,3 +67,27 @@ def test_untouched_slices_keep_their_pixel_data_byte_for_byte():
         out = pydicom.dcmread(io.BytesIO(part.data))
         assert out.PixelData == src.PixelData
         assert np.array_equal(out.pixel_array, src.pixel_array)
+
+
+def test_library_calls_without_a_book_read_every_loose_slice_in_full():
+    # scrub_case with no book: each call (a loose slice) is a case with its own memory.
+    ctx_key = b"series-case-key-0123456789abcdef"
+    for i, raw in enumerate(_series(4)):
+        result = scrub_case([raw], Policy(), CaseContext(ctx_key, case_id=f"c{i}"))
+        assert "read in full (slice 1 read in full of 1" in _notes(result.parts[0])
+
+
+def test_a_book_handed_over_is_shared_across_cases_of_one_series():
+    from deid.image.series import SeriesBook
+
+    book = SeriesBook(max_series=4)
+    ctx_key = b"series-case-key-0123456789abcdef"
+    parts = [scrub_case([raw], Policy(), CaseContext(ctx_key, case_id=f"c{i}"), series=book).parts[0]
+             for i, raw in enumerate(_series(5))]
+    assert len(book) == 1
+    assert "read in full" not in _notes(parts[4])
+    assert any("anatomy" in r for r in parts[4].report.residual_risk)
+    # Under another key the same series UID is another series (the key is a keyed digest).
+    other = scrub_case([_series(1, start=5)[0]], Policy(), CaseContext(b"another-key-0123456789abcdef0000"), series=book)
+    assert "read in full" in _notes(other.parts[0])
+    assert len(book) == 2

@@ -93,3 +93,26 @@ def test_rendering_is_one_window_for_the_series(dtype):
     v = memory.render(a)
     assert v.dtype == np.uint8 and v.shape == a.shape
     assert v.max() == 255 and v.min() == 0
+
+
+def test_a_bounded_book_drops_the_least_recently_used_memory():
+    from deid.image.series import SeriesBook
+
+    book = SeriesBook(max_series=2)
+    a, b = book.memory("a"), book.memory("b")
+    assert book.memory("a") is a  # used again: b is now the oldest
+    book.memory("c")
+    assert len(book) == 2 and book.evicted == 1
+    assert book.memory("a") is a and book.memory("b") is not b  # b started over
+    assert "a" not in repr(book)
+
+
+def test_a_book_over_its_byte_cap_keeps_only_the_newest_memory(context, policy, ocr):
+    from deid.image.series import SeriesBook
+
+    book = SeriesBook(max_bytes=1)
+    for key in ("x", "y"):
+        mem = book.memory(key)
+        scrub_pixels(ct_slice(0, 64, seed=1)[None], policy=policy, context=context, text_mode="annotation", series=mem)
+        book.trim()
+    assert len(book) == 1 and book.nbytes() > 1 and book.evicted == 1
