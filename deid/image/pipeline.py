@@ -115,9 +115,29 @@ def texty(b: TextBox, policy: Policy, shape: tuple[int, ...]) -> bool:
     return b.height <= limit and b.det_score >= 0.5
 
 
+# A read is whole when its letters and digits could fill the box: at most this many box
+# heights of box length per character (a glyph is about 0.4 box heights wide, a space
+# or a colon between them adds little). Two characters' worth is always allowed.
+_READ_MAX_HEIGHTS_PER_CHAR = 2.0
+
+
+def read_whole(b: TextBox) -> bool:
+    """Does the text read plausibly span the box, or did recognition skip glyphs?
+
+    Measured: a 305x15 px line "NAME NAME [F] date DOB: date" on an MR localiser, at a
+    detector scale that put its box a pixel off, read back as "ED  - D D 961" at 0.69
+    confidence, and every token of that is annotation vocabulary or a number. What was
+    not read cannot be known safe.
+    """
+    n = sum(ch.isalnum() for ch in b.text)
+    p = b.polygon
+    length = max(float(np.linalg.norm(p[1] - p[0])), float(np.linalg.norm(p[3] - p[0])))
+    return length <= _READ_MAX_HEIGHTS_PER_CHAR * b.height * max(2, n)
+
+
 def kept_annotation(b: TextBox, policy: Policy) -> bool:
-    """A box that may stay in "annotation" mode: read, and every token safe annotation."""
-    return _read_one(b, policy) and annotation_safe(b.text)
+    """A box that may stay in "annotation" mode: read whole, every token safe annotation."""
+    return _read_one(b, policy) and annotation_safe(b.text) and read_whole(b)
 
 
 def judge_text(
