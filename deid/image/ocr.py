@@ -79,6 +79,10 @@ class OcrOptions:
     # much text is a document or a texture, never annotation; in "annotation" mode its
     # boxes are filled unread (a 12 MP photo of fabric: hundreds of crops to read).
     read_max_boxes: int = 0
+    # Detector boxes whose mean text probability is below this are dropped (RapidOCR's
+    # default 0.5). The scrubber's first pass asks for fainter boxes (see
+    # deid.image.pipeline.LOW_BOX_SCORE) and keeps them only when they read as text.
+    box_thresh: float = 0.5
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -224,13 +228,15 @@ class RapidOcrEngine(OcrEngine):
         blob -= np.float32(1.0)
         return blob
 
-    def _detect_quads(self, small: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    def _detect_quads(self, small: np.ndarray, box_thresh: float = 0.5) -> tuple[np.ndarray, list[float]]:
         """Detector quads (in ``small`` pixels) and their scores, in reading order."""
         blob = self._detector_input(small)
         if blob is None:
             return np.zeros((0, 4, 2), np.float32), []
         preds = self._det.session(blob)
-        boxes, scores = self._det.postprocess_op(preds, small.shape[:2])
+        post = self._det.postprocess_op
+        post.box_thresh = float(box_thresh)  # under self._lock: one caller at a time
+        boxes, scores = post(preds, small.shape[:2])
         if len(boxes) < 1:
             return np.zeros((0, 4, 2), np.float32), []
         # RapidOCR's reading order (top to bottom, then left to right within a line),
@@ -255,7 +261,7 @@ class RapidOcrEngine(OcrEngine):
             return []
         det_in = _normalize_contrast_rgb(small) if opts.normalize else small
         with self._lock:
-            quads, scores = self._detect_quads(det_in)
+            quads, scores = self._detect_quads(det_in, opts.box_thresh)
             if len(quads) == 0:
                 return []
             quads[:, :, 0] *= sx

@@ -115,9 +115,29 @@ def texty(b: TextBox, policy: Policy, shape: tuple[int, ...]) -> bool:
     return b.height <= limit and b.det_score >= 0.5
 
 
+# A read is whole when its letters and digits could fill the box: at most this many box
+# heights of box length per character (a glyph is about 0.4 box heights wide, a space
+# or a colon between them adds little). Two characters' worth is always allowed.
+_READ_MAX_HEIGHTS_PER_CHAR = 2.0
+
+
+def read_whole(b: TextBox) -> bool:
+    """Does the text read plausibly span the box, or did recognition skip glyphs?
+
+    Measured: a 305x15 px line "NAME NAME [F] date DOB: date" on an MR localiser, at a
+    detector scale that put its box a pixel off, read back as "ED  - D D 961" at 0.69
+    confidence, and every token of that is annotation vocabulary or a number. What was
+    not read cannot be known safe.
+    """
+    n = sum(ch.isalnum() for ch in b.text)
+    p = b.polygon
+    length = max(float(np.linalg.norm(p[1] - p[0])), float(np.linalg.norm(p[3] - p[0])))
+    return length <= _READ_MAX_HEIGHTS_PER_CHAR * b.height * max(2, n)
+
+
 def kept_annotation(b: TextBox, policy: Policy) -> bool:
-    """A box that may stay in "annotation" mode: read, and every token safe annotation."""
-    return _read_one(b, policy) and annotation_safe(b.text)
+    """A box that may stay in "annotation" mode: read whole, every token safe annotation."""
+    return _read_one(b, policy) and annotation_safe(b.text) and read_whole(b)
 
 
 def judge_text(
@@ -280,21 +300,78 @@ def detect_text_boxes(
         rects = _merge_rects(text_candidates(view, want))
         area = sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects)
         if area <= _TILE_MAX_FRACTION * h * w and area * want * want <= policy.image.ocr_max_pixels:
-            opts = OcrOptions(scale=want, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes)
+            opts = OcrOptions(
+                scale=want, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes, box_thresh=LOW_BOX_SCORE
+            )
             boxes: list[TextBox] = []
             for x0, y0, x1, y1 in rects:
                 crop = np.ascontiguousarray(view[y0:y1, x0:x1])
-                for b in engine.detect(crop, opts):
+                for b in _faint_read(engine.detect(crop, opts), policy):
                     b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
                     boxes.append(b)
             log.debug("text detector on %d tiles (%.0f%% of the image)", len(rects), 100.0 * area / (h * w))
             return boxes, None
     opts, note = ocr_options(view.shape, policy, recognize=recognize)
-    opts = OcrOptions(scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes)
-    boxes = engine.detect(view, opts)
+    opts = OcrOptions(
+        scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes, box_thresh=LOW_BOX_SCORE
+    )
+    boxes = _faint_read(engine.detect(view, opts), policy)
+    boxes += _split_blocks(view, boxes, opts, policy, engine)
     if policy.image.contrast_pass and h * w * opts.scale**2 <= _CONTRAST_PASS_PIXELS and _light(view):
-        boxes += _contrast_pass(view, boxes, opts, engine)
+        boxes += _contrast_pass(view, [b for b in boxes if texty(b, policy, view.shape)], opts, engine)
     return boxes, note
+
+
+# The first pass asks the detector for boxes down to this mean text probability (RapidOCR
+# keeps 0.5 and up). Grey 8-10 px names on ultrasound speckle came out at 0.33-0.44 at
+# the 0.75 detector scale (and at 0.57-0.76 at 0.6 or 1.0: the score of faint small text
+# swings with the scale). A box below 0.5 is kept only when it reads as text.
+LOW_BOX_SCORE = 0.3
+_BOX_SCORE = 0.5
+
+
+def _faint_read(boxes: list[TextBox], policy: Policy) -> list[TextBox]:
+    """Drop faint detector boxes (below the usual 0.5 score) that do not read as text."""
+    return [b for b in boxes if b.det_score >= _BOX_SCORE or readable(b, policy)]
+
+
+# At most this many unread blocks per image are searched again, each at most this
+# fraction of the image (larger ones are skin, fabric or a pixelated face).
+_MAX_BLOCKS = 6
+_BLOCK_MAX_FRACTION = 0.2
+
+
+def _split_blocks(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, policy: Policy, engine: OcrEngine) -> list[TextBox]:
+    """Lines inside detector boxes too tall to be one line, found on a crop of each.
+
+    On a low-contrast label the detector can merge three lines into one box that reads
+    nothing and is no text line (:func:`texty`); on a crop around that box alone it
+    separates the lines (measured: a pale sticker whose three lines came back as one
+    418x153 box at 0.75 scale, and as three read lines on the crop at the same scale).
+    """
+    h, w = view.shape[:2]
+    blocks = [
+        b for b in boxes
+        if b.det_score >= _BOX_SCORE and not texty(b, policy, view.shape) and b.box[2] * b.box[3] <= _BLOCK_MAX_FRACTION * h * w
+    ]
+    if not blocks or len(blocks) > _MAX_BLOCKS or not opts.recognize:
+        return []
+    lines = [b for b in boxes if texty(b, policy, view.shape)]
+    have = polygons_mask((h, w), [b.polygon for b in lines]) if lines else np.zeros((h, w), bool)
+    out: list[TextBox] = []
+    for blk in blocks:
+        x, y, bw, bh = blk.box
+        m = max(8, bh // 8)
+        x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(w, x + bw + m), min(h, y + bh + m)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        crop = np.ascontiguousarray(view[y0:y1, x0:x1])
+        for b in _faint_read(engine.detect(crop, opts), policy):
+            b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
+            bm, win = _local_mask(b.polygon, view.shape)
+            if texty(b, policy, view.shape) and (bm & have[win]).sum() < 0.5 * max(1, int(bm.sum())):
+                out.append(b)
+    return out
 
 
 # The contrast-normalised pass runs when the detector input is at most this large (a
