@@ -32,8 +32,8 @@ import regex
 from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable
 from deid.core.policy import Policy
-from deid.text.api import Detection
 from deid.text.normalize import normalized_view
+from deid.text.types import Detection
 
 log = logging.getLogger(__name__)
 
