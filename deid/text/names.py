@@ -26,8 +26,8 @@ _CREDENTIALS = frozenset(
     "md do rn np pa pa-c phd dds dmd dpm fnp cnm crna mbbs mbchb frcs frcp facs facp lpn cna "
     "pharmd aprn dnp msn bsn lcsw pt dpt ot rt rrt ma jr sr ii iii iv esq".split()
 )
-_PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
-_INSTITUTION_WORDS = frozenset(
+PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
+INSTITUTION_WORDS = frozenset(
     "hospital infirmary medical center centre clinic health system family practice group surgical assisted living "
     "retirement village home care nursing rehabilitation rehab hospice of the".split()
 )
@@ -38,7 +38,7 @@ _TRIM_CREDENTIALS = frozenset(
 _TRAILING_CREDENTIAL = regex.compile(r",?\s+([A-Za-z][A-Za-z.\-]*)\.?$")
 _FIELD_LABEL = regex.compile(r"(?i)\b(?:date|time|name|number|no|id|dob|address|phone|tel|signature|physician|provider|unit|ward|bed|room)\.?:?$")
 _AND_NAME = regex.compile(r"[ \t]+(?:and|AND|&)[ \t]+(\p{L}[\p{L}'’\-]+)(?![\p{L}\d])")
-_WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
+WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
 _NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
 _PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
 _NAME_SPLIT = regex.compile(r"[\s,]+")
@@ -49,7 +49,7 @@ _TRIMMED_SOURCES = frozenset({
     "institution_context", "location_context", "city_state_zip",
 })
 
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     "a an the and or but is was are were has had have with without for from to of in on at by as "
     "this that these those he she it they his her their its who whom which what when where how "
     "dr doctor mr mrs ms miss mx prof patient pt nurse re subject dear hi hello regards thanks "
@@ -68,7 +68,7 @@ def strip_field_label(text: str, d: Detection, vocab: frozenset[str]) -> Detecti
     from deid.text.recognizers import common_words, gazetteer
 
     first, last, common = gazetteer("first_names.tsv"), gazetteer("surnames.tsv"), common_words()
-    toks = list(_WORD_TOKEN.finditer(text, d.start, d.end))
+    toks = list(WORD_TOKEN.finditer(text, d.start, d.end))
     while toks and _FIELD_LABEL.fullmatch(toks[-1].group()):
         toks.pop()
     while toks:  # then everyday words ("Admission"), but not short capitals ("HT" is an initial pair)
@@ -89,11 +89,11 @@ def name_token(tok: str, caps: bool, vocab: frozenset[str]) -> bool:
     low = t.casefold()
     if len(t) == 1:
         return t.isupper()  # an initial ("SAGER A", "J. PARK")
-    if low in _CREDENTIALS or low in vocab or low in _STOPWORDS:
+    if low in _CREDENTIALS or low in vocab or low in STOPWORDS:
         return False
-    if not t[:1].isupper() and low not in _PARTICLES:
+    if not t[:1].isupper() and low not in PARTICLES:
         return False
-    if caps != t.isupper() and len(t) > 1 and low not in _PARTICLES:
+    if caps != t.isupper() and len(t) > 1 and low not in PARTICLES:
         return False
     first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
     return low in first or low in last or low not in common_words()
@@ -112,11 +112,11 @@ def trim_names(text: str, dets: list[Detection]) -> list[Detection]:
             out.append(d)
             continue
         caps = text[d.start : d.end].isupper()
-        toks = [(m.start(), m.end(), m.group().casefold()) for m in _WORD_TOKEN.finditer(text, d.start, d.end)]
+        toks = [(m.start(), m.end(), m.group().casefold()) for m in WORD_TOKEN.finditer(text, d.start, d.end)]
         cut = 0
         for k, (s, _e, w) in enumerate(toks[:-1]):
             # "by" or "BY" in capitals; a capitalised "An" in mixed case may be a name
-            if len(w) > 1 and w in _STOPWORDS and w not in _PARTICLES and (caps or text[s].islower()):
+            if len(w) > 1 and w in STOPWORDS and w not in PARTICLES and (caps or text[s].islower()):
                 cut = k + 1
         if cut and cut < len(toks):
             out.append(Detection(d.kind, toks[cut][0], d.end, d.score, d.source))
@@ -148,9 +148,9 @@ def expand_names(text: str, dets: list[Detection], vocab: frozenset[str]) -> lis
             if not m or not name_token(m.group(1), caps, vocab):
                 break
             tok = m.group(1)
-            if tok.casefold() in _PARTICLES:  # a particle only with a name after it
+            if tok.casefold() in PARTICLES:  # a particle only with a name after it
                 m2 = _NEXT_TOKEN.match(text, m.end())
-                if not m2 or not name_token(m2.group(1), caps, vocab) or m2.group(1).casefold() in _PARTICLES:
+                if not m2 or not name_token(m2.group(1), caps, vocab) or m2.group(1).casefold() in PARTICLES:
                     break
             end = m.end() - (1 if tok.endswith(".") and len(tok) > 2 else 0)
         for _ in range(3):
@@ -178,8 +178,8 @@ def trim_safe_words(text: str, dets: list[Detection]) -> list[Detection]:
         if d.source not in _TRIMMED_SOURCES or d.kind not in ("PERSON", "LOCATION", "ORGANIZATION"):
             out.append(d)
             continue
-        toks = list(_WORD_TOKEN.finditer(text, d.start, d.end))
-        if not toks or any(t.group().casefold() in _INSTITUTION_WORDS and t.group().casefold() not in ("of", "the") for t in toks):
+        toks = list(WORD_TOKEN.finditer(text, d.start, d.end))
+        if not toks or any(t.group().casefold() in INSTITUTION_WORDS and t.group().casefold() not in ("of", "the") for t in toks):
             out.append(d)
             continue
         if d.source == "NameSlotRecognizer":
