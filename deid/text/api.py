@@ -11,19 +11,11 @@ from deid.core.context import CaseContext
 from deid.core.errors import InputError, LimitExceeded
 from deid.core.policy import DEFAULT_POLICY, Policy
 from deid.core.report import Finding, Report, Verification
+from deid.text.types import Detection
+
+__all__ = ["Detection", "TextResult", "find_phi", "find_phi_many", "scrub_text", "scrub_texts", "warm_up"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """One PHI span found in a text. ``text[start:end]`` is the PHI: never log it."""
-
-    kind: str
-    start: int
-    end: int
-    score: float
-    source: str = ""
 
 
 @dataclass(slots=True)

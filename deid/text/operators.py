@@ -17,9 +17,9 @@ from faker import Faker
 from deid.core.context import CaseContext
 from deid.core.policy import Policy
 from deid.core.report import Finding
-from deid.text.api import Detection
 from deid.text.dates import shift_date
 from deid.text.normalize import strip_invisible
+from deid.text.types import Detection
 
 TAGS = {
     "PERSON": "[NAME]", "DATE": "[DATE]", "AGE": "90+", "PHONE": "[PHONE]", "FAX": "[FAX]",

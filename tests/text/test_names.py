@@ -1,0 +1,27 @@
+"""Names (deid/text/names.py): trimming, expansion, propagation and case learning."""
+
+from deid import scrub_texts
+from deid.core import CaseContext
+from deid.text.names import learnable_name_parts, trim_credentials
+from deid.text.types import Detection
+
+
+def test_a_name_guess_teaches_the_case_only_its_unknown_words(text_engine):
+    """A cue guess that swallowed an everyday word ("<surname> updated again by") must not
+    teach that word to the case: it would be cut from every other note."""
+    assert learnable_name_parts("QUELMARK UPDATED AGAIN BY") == ["QUELMARK"]
+    assert learnable_name_parts("AND") == []
+    assert learnable_name_parts("Zorvan Q. Quelmark") == ["Zorvan Q. Quelmark"]
+    ctx = CaseContext.ephemeral()
+    out = scrub_texts(["DR QUELMARK UPDATED AGAIN BY MD.", "PT UPDATED AND REST GIVEN. QUELMARK AWARE."], None, ctx)
+    assert "UPDATED AND REST" in out[1].text and "QUELMARK" not in out[1].text
+
+
+def test_a_trailing_credential_is_cut_from_a_name():
+    text = "HANDOVER TO ZORVAN QUELMARK RN"
+    d = Detection("PERSON", text.index("ZORVAN"), len(text), 0.9, "name_title")
+    assert trim_credentials(text, d) == Detection("PERSON", d.start, text.index(" RN"), 0.9, "name_title")
+    # "Do" is a surname as well as a credential: only capitals that are never a surname are cut
+    text = "seen by Zorvan Do"
+    d = Detection("PERSON", text.index("Zorvan"), len(text), 0.9, "name_title")
+    assert trim_credentials(text, d) == d
