@@ -83,3 +83,8 @@ def test_glued_paired_hyphenated_and_apostrophe_dates(text_engine, text, date):
 ])
 def test_distances_angles_settings_and_ranges_stay(text_engine, text):
     assert dates_in(text) == []
+
+
+def test_written_date_before_a_colon_keeps_its_year(text_engine):
+    # "Biopsy <Month> <Nth>, <yyyy>: <finding>" - the colon after the year is no time of day
+    assert "September 9th, 2011" in dates_in("Biopsy September 9th, 2011: BCC, margins clear.")
