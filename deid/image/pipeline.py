@@ -260,7 +260,16 @@ def text_candidates(view: np.ndarray, scale: float) -> list[tuple[int, int, int,
     return out
 
 
-def _merge_rects(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+def fill_frames(out: np.ndarray, mask: np.ndarray, mono: bool) -> None:
+    """Fill ``mask`` on every frame of ``out`` (each frame's minimum for greyscale, black for colour)."""
+    if not mask.any():
+        return
+    for i in range(out.shape[0]):
+        out[i][mask] = out[i].min() if mono else 0
+
+
+def merge_rects(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Overlapping (x0, y0, x1, y1) rectangles merged into their bounding rectangles."""
     boxes = [list(r) for r in rects]
     merged = True
     while merged:
@@ -298,7 +307,7 @@ def detect_text_boxes(
     h, w = view.shape[:2]
     want = min(1.0, DET_TEXT_PX / max(1.0, float(policy.image.min_text_px)))
     if h * w * want * want > _TILE_ABOVE_PIXELS:
-        rects = _merge_rects(text_candidates(view, want))
+        rects = merge_rects(text_candidates(view, want))
         area = sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects)
         if area <= _TILE_MAX_FRACTION * h * w and area * want * want <= policy.image.ocr_max_pixels:
             opts = OcrOptions(

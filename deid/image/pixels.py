@@ -35,6 +35,7 @@ from deid.image.pipeline import (
     TextRegion,
     check_deadline,
     face_findings,
+    fill_frames,
     find_faces,
     find_text,
     frame_view,
@@ -208,7 +209,7 @@ def scrub_pixels(
     # Fill the union of regions on every frame (burned-in text is static).
     polys = [r.polygon for r in regions]
     mask = polygons_mask(out.shape[1:3], polys)
-    _fill(out, mask, mono)
+    fill_frames(out, mask, mono)
     for region in regions:
         report.add(region.finding(part=part))
 
@@ -223,7 +224,7 @@ def scrub_pixels(
             view[mask] = 0
 
             def fill(m: np.ndarray, view: np.ndarray = view) -> None:
-                _fill(out, m, mono)
+                fill_frames(out, m, mono)
                 view[m] = 0
 
             filled = [TextRegion(p, "PIXEL_TEXT", 0.0, engine.name, "fill", None) for p in polys]
@@ -250,11 +251,3 @@ def scrub_pixels(
     report.timings["total"] = time.perf_counter() - t0
     log.info("pixels: %d frames, %d text regions, %d findings", n, len(regions), len(report.findings))
     return PixelResult(out, report)
-
-
-def _fill(out: np.ndarray, mask: np.ndarray, mono: bool) -> None:
-    if not mask.any():
-        return
-    for i in range(out.shape[0]):
-        value = out[i].min() if mono else 0
-        out[i][mask] = value

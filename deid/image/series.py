@@ -55,8 +55,10 @@ from deid.image.pipeline import (
     TextMode,
     TextRegion,
     check_deadline,
+    fill_frames,
     find_text,
     frame_window,
+    merge_rects,
     redact_and_verify,
     texty,
     to_rgb8,
@@ -280,7 +282,7 @@ class SeriesMemory:
             for t in self.text_rects:
                 if r[0] <= t[2] and t[0] <= r[2] and r[1] <= t[3] and t[1] <= r[3]:
                     r[0], r[1], r[2], r[3] = min(r[0], t[0]), min(r[1], t[1]), max(r[2], t[2]), max(r[3], t[3])
-        return _merge([(a, b, c, d) for a, b, c, d in rects])
+        return merge_rects([(a, b, c, d) for a, b, c, d in rects])
 
 
 class SeriesBook:
@@ -425,7 +427,7 @@ def scrub_slice(
     check_deadline(t0, policy, "text")
 
     assert memory.fill_mask is not None
-    _fill(out, memory.fill_mask, mono)
+    fill_frames(out, memory.fill_mask, mono)
     for region in memory.regions:
         report.add(region.finding(part=part))
 
@@ -438,7 +440,7 @@ def scrub_slice(
         check[memory.fill_mask] = 0
 
         def fill(m: np.ndarray) -> None:
-            _fill(out, m, mono)
+            fill_frames(out, m, mono)
             check[m] = 0
 
         filled = [TextRegion(r.polygon, "PIXEL_TEXT", 0.0, engine.name, "fill", None) for r in memory.regions]
@@ -478,32 +480,7 @@ def _diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return d.max(axis=2) if d.ndim == 3 else d
 
 
-def _fill(out: np.ndarray, mask: np.ndarray, mono: bool) -> None:
-    if not mask.any():
-        return
-    for i in range(out.shape[0]):
-        out[i][mask] = out[i].min() if mono else 0
-
-
 def _poly_height(p: np.ndarray) -> float:
     a = float(np.linalg.norm(p[1] - p[0]))
     b = float(np.linalg.norm(p[3] - p[0])) if len(p) > 3 else a
     return max(1.0, min(a, b) / (1 + 2 * TEXT_PAD))
-
-
-def _merge(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    boxes = [list(r) for r in rects]
-    merged = True
-    while merged:
-        merged = False
-        out: list[list[int]] = []
-        for r in boxes:
-            for o in out:
-                if r[0] <= o[2] and o[0] <= r[2] and r[1] <= o[3] and o[1] <= r[3]:
-                    o[:] = [min(o[0], r[0]), min(o[1], r[1]), max(o[2], r[2]), max(o[3], r[3])]
-                    merged = True
-                    break
-            else:
-                out.append(r)
-        boxes = out
-    return [(r[0], r[1], r[2], r[3]) for r in boxes]
