@@ -202,6 +202,10 @@ class RapidOcrEngine(OcrEngine):
         self._det = self._ocr._load_det_model()
         self._cls = self._ocr._load_cls_model()
         self._rec = self._ocr._load_rec_model()
+        # The same models with their denormal weights set to zero: the detector runs ~3x
+        # faster on one core, outputs unchanged (see deid.image._onnx_shapes.flush_denormals).
+        self._det.session.session = _flushed_session(det, threads)
+        self._rec.session.session = _flushed_session(rec, threads)
         # One onnxruntime session per model; serialise calls from threads of one process.
         self._lock = threading.Lock()
 
@@ -284,6 +288,27 @@ class RapidOcrEngine(OcrEngine):
             out[i].text = str(t)
             out[i].score = float(rs)
         return out
+
+
+def _flushed_session(path: object, threads: int) -> object:
+    """An onnxruntime session for the model file at ``path``, denormal weights flushed.
+
+    Session options as RapidOCR sets them (all graph optimisations, explicit threads).
+    """
+    from pathlib import Path
+
+    import onnxruntime as ort
+
+    from deid.image._onnx_shapes import flush_denormals
+
+    model, flushed = flush_denormals(Path(str(path)).read_bytes())
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = max(1, int(threads))
+    so.inter_op_num_threads = 1
+    log.debug("%s: %d denormal weights set to zero", Path(str(path)).name, flushed)
+    return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
 
 
 def _reading_order(boxes: np.ndarray) -> np.ndarray:

@@ -58,3 +58,27 @@ def test_textbox_repr_hides_text(ocr):
     synth.draw_text(img, (10, 30), "ZELIGMAN", 18, (240, 240, 240))
     boxes = ocr.detect(_rgb(img))
     assert boxes and all("ZELIGMAN" not in repr(b).upper() for b in boxes)
+
+
+def test_flushing_denormal_weights_keeps_the_detector_output():
+    """The detector model with its denormal weights zeroed (deid.image._onnx_shapes)
+    gives the same probability map as the model file shipped in the wheel."""
+    from pathlib import Path
+
+    import onnxruntime as ort
+    import rapidocr
+
+    from deid.image._onnx_shapes import flush_denormals
+
+    raw = (Path(rapidocr.__file__).resolve().parent / "models" / "PP-OCRv6_det_small.onnx").read_bytes()
+    flushed, n = flush_denormals(raw)
+    assert n > 100_000  # the two 768->384 convolutions of PP-OCRv6 small
+    assert len(flushed) == len(raw)
+    assert flush_denormals(flushed)[1] == 0
+    frame = np.repeat(synth.ultrasound_frame()[:, :, None], 3, axis=2)[:256, :320]
+    blob = np.ascontiguousarray(frame[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32) / 127.5 - 1.0
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    maps = [ort.InferenceSession(m, so, providers=["CPUExecutionProvider"]).run(None, {"x": blob})[0] for m in (raw, flushed)]
+    assert maps[0].max() > 0.5  # the frame has text
+    np.testing.assert_allclose(maps[1], maps[0], atol=1e-6)
