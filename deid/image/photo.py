@@ -269,6 +269,8 @@ def _fill(arr: np.ndarray, view: np.ndarray, mask: np.ndarray) -> None:
     if not mask.any():
         return
     # Opaque black: a transparent fill would let a viewer show what is "under" it.
-    arr[mask] = np.array([0, 0, 0, 255][: arr.shape[-1]], dtype=np.uint8)
+    # np.copyto with a broadcast mask: boolean-index assignment took 0.2 s per call on a
+    # 12 MP photo whose texture was filled almost whole.
+    np.copyto(arr, np.array([0, 0, 0, 255][: arr.shape[-1]], dtype=np.uint8), where=mask[:, :, None])
     if view is not arr:
-        view[mask] = 0
+        np.copyto(view, np.uint8(0), where=mask[:, :, None] if view.ndim == 3 else mask)
