@@ -269,8 +269,12 @@ def _fill(arr: np.ndarray, view: np.ndarray, mask: np.ndarray) -> None:
     if not mask.any():
         return
     # Opaque black: a transparent fill would let a viewer show what is "under" it.
-    # np.copyto with a broadcast mask: boolean-index assignment took 0.2 s per call on a
-    # 12 MP photo whose texture was filled almost whole.
-    np.copyto(arr, np.array([0, 0, 0, 255][: arr.shape[-1]], dtype=np.uint8), where=mask[:, :, None])
+    # Within the mask's bounding window, with np.copyto: boolean-index assignment over a
+    # whole 12 MP photo took 0.1-0.2 s per call.
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    win = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+    m = mask[win][:, :, None]
+    np.copyto(arr[win], np.array([0, 0, 0, 255][: arr.shape[-1]], dtype=np.uint8), where=m)
     if view is not arr:
-        np.copyto(view, np.uint8(0), where=mask[:, :, None] if view.ndim == 3 else mask)
+        np.copyto(view[win], np.uint8(0), where=m if view.ndim == 3 else m[:, :, 0])
