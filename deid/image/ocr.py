@@ -42,6 +42,10 @@ class TextBox:
     score: float = 0.0  # recognition confidence (detection score if not recognised)
     engine: str = ""
     det_score: float = 0.0
+    # Found only at a stricter binarisation of the probability map (OcrOptions.
+    # extra_bin_thresh): speckle blobs stand apart there too, so such a box counts as
+    # text only when it reads as text.
+    strict: bool = False
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -83,6 +87,11 @@ class OcrOptions:
     # default 0.5). The scrubber's first pass asks for fainter boxes (see
     # deid.image.pipeline.LOW_BOX_SCORE) and keeps them only when they read as text.
     box_thresh: float = 0.5
+    # Also binarise the detector's probability map at these levels (RapidOCR: 0.3 only)
+    # and add the boxes that no box of the 0.3 map already gives. Text inside speckle is
+    # often joined to the speckle at 0.3 and stands apart at 0.7 (see
+    # deid.image.pipeline._inverted_pass). Costs post-processing only, no detector run.
+    extra_bin_thresh: tuple[float, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -94,6 +103,22 @@ class OcrEngine(ABC):
     @abstractmethod
     def detect(self, image: np.ndarray, options: OcrOptions | None = None) -> list[TextBox]:
         """Text boxes in ``image`` coordinates; empty list when there is no text."""
+
+    def read(self, image: np.ndarray, boxes: list[TextBox]) -> None:
+        """Recognise ``boxes`` (found earlier, e.g. with ``recognize=False``) in place.
+
+        Default: each box's neighbourhood is run through :meth:`detect` at full scale and
+        the best read is kept. Engines that can read a given quad override this.
+        """
+        h, w = image.shape[:2]
+        for b in boxes:
+            x, y, bw, bh = b.box
+            m = max(4, bh // 2)
+            x0, y0 = max(0, x - m), max(0, y - m)
+            crop = np.ascontiguousarray(image[y0 : min(h, y + bh + m), x0 : min(w, x + bw + m)])
+            reads = self.detect(crop, OcrOptions(scale=1.0)) if crop.size else []
+            best = max(reads, key=lambda r: r.score, default=None)
+            b.text, b.score = (best.text, best.score) if best is not None else ("", 0.0)
 
 
 _REGISTRY: dict[str, Callable[[int], OcrEngine]] = {}
@@ -232,26 +257,42 @@ class RapidOcrEngine(OcrEngine):
         blob -= np.float32(1.0)
         return blob
 
-    def _detect_quads(self, small: np.ndarray, box_thresh: float = 0.5) -> tuple[np.ndarray, list[float]]:
-        """Detector quads (in ``small`` pixels) and their scores, in reading order."""
+    def _detect_quads(
+        self, small: np.ndarray, box_thresh: float = 0.5, extra_bin_thresh: tuple[float, ...] = ()
+    ) -> tuple[np.ndarray, list[float], list[bool]]:
+        """Detector quads (in ``small`` pixels), their scores and whether each was found
+        only at an extra binarisation level, in reading order."""
         blob = self._detector_input(small)
         if blob is None:
-            return np.zeros((0, 4, 2), np.float32), []
+            return np.zeros((0, 4, 2), np.float32), [], []
         preds = self._det.session(blob)
         post = self._det.postprocess_op
         post.box_thresh = float(box_thresh)  # under self._lock: one caller at a time
         boxes, scores = post(preds, small.shape[:2])
+        strict = [False] * len(boxes)
+        if extra_bin_thresh:
+            boxes, scores = list(boxes), list(scores)
+            base = post.thresh
+            try:
+                for t in extra_bin_thresh:
+                    post.thresh = float(t)
+                    more, more_scores = post(preds, small.shape[:2])
+                    for q, sc in zip(more, more_scores, strict=True):
+                        if not any(_iou(q, o) >= 0.5 for o in boxes):
+                            boxes.append(q)
+                            scores.append(sc)
+                            strict.append(True)
+            finally:
+                post.thresh = base
         if len(boxes) < 1:
-            return np.zeros((0, 4, 2), np.float32), []
+            return np.zeros((0, 4, 2), np.float32), [], []
         # RapidOCR's reading order (top to bottom, then left to right within a line),
         # with the scores kept beside their boxes (its pipeline sorts the boxes only).
         order = _reading_order(np.asarray(boxes))
         quads = np.asarray(boxes, dtype=np.float32)[order]
-        return quads, [float(scores[i]) for i in order]
+        return quads, [float(scores[i]) for i in order], [strict[i] for i in order]
 
     def detect(self, image: np.ndarray, options: OcrOptions | None = None) -> list[TextBox]:
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
         opts = options or OcrOptions()
         # RGB throughout: resizing and cropping work per channel, so flipping to the
         # models' BGR order on the detector input and on each crop gives the same pixels
@@ -264,29 +305,40 @@ class RapidOcrEngine(OcrEngine):
             return []
         det_in = _normalize_contrast_rgb(small) if opts.normalize else small
         with self._lock:
-            quads, scores = self._detect_quads(det_in, opts.box_thresh)
+            quads, scores, stricts = self._detect_quads(det_in, opts.box_thresh, opts.extra_bin_thresh)
             if len(quads) == 0:
                 return []
             quads[:, :, 0] *= sx
             quads[:, :, 1] *= sy
             if not opts.recognize:
-                return [TextBox(q, "", s, self.name, s) for q, s in zip(quads, scores, strict=True)]
-            out = [TextBox(q, "", 0.0, self.name, s) for q, s in zip(quads, scores, strict=True)]
+                return [TextBox(q, "", s, self.name, s, st) for q, s, st in zip(quads, scores, stricts, strict=True)]
+            out = [TextBox(q, "", 0.0, self.name, s, st) for q, s, st in zip(quads, scores, stricts, strict=True)]
             todo = [i for i, b in enumerate(out) if not opts.read_max_aspect or _aspect(b.polygon) <= opts.read_max_aspect]
             if opts.read_max_boxes and len(todo) > opts.read_max_boxes:
                 todo = []
-            if not todo:
-                return out
-            crops = [np.ascontiguousarray(_rotate_crop(rgb, quads[i])[:, :, ::-1]) for i in todo]
-            cls = self._cls(crops)
-            crops = cls.img_list if cls.img_list is not None else crops
-            rec = self._rec(TextRecInput(img=crops, return_word_box=False))
-        txts = rec.txts or ("",) * len(todo)
-        rscores = rec.scores or (0.0,) * len(todo)
-        for i, t, rs in zip(todo, txts, rscores, strict=True):
-            out[i].text = str(t)
-            out[i].score = float(rs)
+            if todo:
+                self._recognise(rgb, [out[i] for i in todo])
         return out
+
+    def read(self, image: np.ndarray, boxes: list[TextBox]) -> None:
+        if not boxes:
+            return
+        with self._lock:
+            self._recognise(np.ascontiguousarray(image[:, :, :3]), boxes)
+
+    def _recognise(self, rgb: np.ndarray, boxes: list[TextBox]) -> None:
+        """Angle classifier + recogniser on crops of ``rgb`` (caller holds the lock)."""
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        crops = [np.ascontiguousarray(_rotate_crop(rgb, b.polygon)[:, :, ::-1]) for b in boxes]
+        cls = self._cls(crops)
+        crops = cls.img_list if cls.img_list is not None else crops
+        rec = self._rec(TextRecInput(img=crops, return_word_box=False))
+        txts = rec.txts or ("",) * len(boxes)
+        rscores = rec.scores or (0.0,) * len(boxes)
+        for b, t, rs in zip(boxes, txts, rscores, strict=True):
+            b.text = str(t)
+            b.score = float(rs)
 
 
 # Recognition reads crops 48 px tall (the model's input height). A crop whose short side
@@ -336,6 +388,19 @@ def _flushed_session(path: object, threads: int) -> object:
     so.inter_op_num_threads = 1
     log.debug("%s: %d denormal weights set to zero", Path(str(path)).name, flushed)
     return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of the axis-aligned boxes around two quads."""
+    ax0, ay0 = np.min(a, axis=0)
+    ax1, ay1 = np.max(a, axis=0)
+    bx0, by0 = np.min(b, axis=0)
+    bx1, by1 = np.max(b, axis=0)
+    ix = max(0.0, float(min(ax1, bx1) - max(ax0, bx0)))
+    iy = max(0.0, float(min(ay1, by1) - max(ay0, by0)))
+    inter = ix * iy
+    union = float((ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0)) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _reading_order(boxes: np.ndarray) -> np.ndarray:
