@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from deid.core import Policy
 from deid.image import scrub_pixels
 from deid.image.judge import deny_match
-from deid.image.ocr import TextBox
+from deid.image.ocr import OcrOptions, TextBox
 from deid.image.pipeline import _faint_read, kept_annotation, read_whole
 
 
@@ -81,3 +82,25 @@ def test_name_inside_speckle_the_detector_swallowed_is_filled(engines, context):
     out = scrub_pixels(frame[None], policy=Policy(), context=context, text_mode="annotation").frames[0]
     region = (slice(196, 224), slice(210, 320))
     assert (out[region] != frame[region]).mean() > 0.3
+
+
+@pytest.mark.parametrize(("seed", "name"), [(3, "HALLORAN WESTBY"), (5, "QUORVAL BENTISH"), (10, "QUORVAL BENTISH"), (11, "MARVELLO TRASK")])
+def test_name_inside_speckle_without_a_texture_box_is_filled(engines, context, seed, name):
+    # Speckle fields where the first pass returns no frame-sized box (so the inverted pass
+    # used to be skipped) and the name stays readable: the inverted pass now runs on every
+    # dark frame and its map is also binarised at 0.7 (before: name area untouched).
+    frame = _speckle_frame_with_name(seed, name)
+    out = scrub_pixels(frame[None], policy=Policy(), context=context, text_mode="annotation").frames[0]
+    region = (slice(200, 220), slice(210, 330))
+    assert (out[region] != frame[region]).mean() > 0.3
+
+
+def test_boxes_found_only_at_the_strict_level_need_a_read(ocr):
+    # The inverted frame binarised at 0.7 as well: more boxes, each marked strict unless
+    # the 0.3 map gives it too.
+    frame = np.ascontiguousarray(255 - np.repeat(_speckle_frame_with_name(7, "DOVINGER PAXTON")[:, :, None], 3, axis=2))
+    plain = ocr.detect(frame, OcrOptions(scale=1.0, recognize=False, box_thresh=0.3))
+    both = ocr.detect(frame, OcrOptions(scale=1.0, recognize=False, box_thresh=0.3, extra_bin_thresh=(0.7,)))
+    assert not any(b.strict for b in plain)
+    assert len(both) > len(plain) and any(b.strict for b in both)
+    assert sum(not b.strict for b in both) == len(plain)
