@@ -112,6 +112,45 @@ class DaskExecutor:
         self.client.close()
 
 
+# Memory one local worker process may take: the OCR engine (~0.3 GB), a series book
+# (<= 96 MB, deid.batch.worker), a chunk of inputs and outputs, the NLP engine when a
+# case has text (~0.5 GB). Auto never starts more workers than this fits in the
+# memory available now.
+WORKER_MEMORY_BYTES = 1 << 30
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask: a container's or taskset's
+    limit), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def auto_workers(tasks: int | None = None) -> int:
+    """``--workers auto``: one worker per usable CPU, no more than the memory available
+    holds (:data:`WORKER_MEMORY_BYTES` each) nor than there are tasks to run."""
+    n = usable_cpus()
+    mem = _available_memory()
+    if mem is not None:
+        n = min(n, max(1, mem // WORKER_MEMORY_BYTES))
+    if tasks is not None:
+        n = min(n, max(1, tasks))
+    return max(1, n)
+
+
 def make_executor(
     policy_data: dict[str, Any], *, workers: int = 1, dask: str | None = None, server: str | None = None
 ) -> Any:
