@@ -346,7 +346,12 @@ def cli_bench(slices: int, size: int, repeat: int, pixels: str = "ct") -> None:
         best_raw = inf
         best_pool: dict[int, tuple[float, float]] = {}
         layouts = {"nested": ("one", "series"), "flat": ("flat1", "flat")}
+        # auto keeps a 200-slice series in one process (deid.batch.executors): the flat
+        # layout also runs with one worker per usable CPU, for the multi-process figure.
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         runs = [(layout, w) for layout in layouts for w in ("1", "auto")]
+        if cpus > 1:
+            runs.append(("flat", str(cpus)))
         best = {run: {"one": inf, "full": inf} for run in runs}
         used: dict[tuple[str, str], int] = {}
         written: dict[tuple[str, str], int] = {}

@@ -215,9 +215,11 @@ def run_batch(
             return summary
 
         if opts.workers < 1:
-            # auto: never more processes than cases (a case runs in one process), so a
-            # single case, or a handful, runs in this process without starting a pool.
-            opts = dataclasses.replace(opts, workers=auto_workers(len(todo)))
+            # auto: never more processes than cases (a case runs in one process), nor than
+            # gives each MIN_INPUTS_PER_WORKER inputs: a small run, or a single case, runs in
+            # this process without starting a pool.
+            inputs = sum(len(c.inputs) for c in todo)
+            opts = dataclasses.replace(opts, workers=auto_workers(len(todo), inputs))
         summary.workers = opts.workers
         remove_temp_files(out_root)
         if not opts.resume:

@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use a random throw-away key (pseudonyms differ on every run)")
     s.add_argument("--workers", type=_workers, default=0, metavar="N|auto",
                    help="worker processes (default auto: one per usable CPU from the affinity mask, "
-                        "at most one per GiB of available memory and one per case; a case, e.g. a "
-                        "series in one folder, runs in one process; 1: everything in this process)")
+                        "at most one per GiB of available memory, one per case and one per 128 "
+                        "inputs; a case, e.g. a series in one folder, runs in one process; "
+                        "1: everything in this process)")
     s.add_argument("--resume", action="store_true", help="skip cases already done according to the manifest")
     s.add_argument("--single-case", action="store_true",
                    help="treat the whole source as one case (default: one case per sub-folder / top-level file)")

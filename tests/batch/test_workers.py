@@ -50,6 +50,10 @@ def test_auto_is_bounded_by_cpus_memory_and_cases(monkeypatch):
     assert executors.auto_workers() == 8
     assert executors.auto_workers(3) == 3  # no more processes than cases
     assert executors.auto_workers(0) == 1
+    # each worker gets MIN_INPUTS_PER_WORKER inputs: a 200-slice series stays in one process
+    per = executors.MIN_INPUTS_PER_WORKER
+    assert executors.auto_workers(200, 200) == 200 // per
+    assert executors.auto_workers(5000, 5000) == 8 and executors.auto_workers(5000, 3 * per) == 3
     monkeypatch.setattr(executors, "_available_memory", lambda: 3 * executors.WORKER_MEMORY_BYTES + 1)
     assert executors.auto_workers(100) == 3  # what the memory holds
     monkeypatch.setattr(executors, "_available_memory", lambda: 1 << 20)
