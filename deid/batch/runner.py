@@ -404,10 +404,12 @@ def _write_outcomes(out_root: Path, outcomes: list[CaseOutcome], writer: Manifes
 CHUNK_INPUTS = 32
 # With several workers a chunk is a contiguous share of the run, up to this many inputs:
 # a worker whose next chunk starts far into a series it was reading meets slices unlike
-# any it has seen (measured on the 200-slice CT phantom, flat, 2 workers, chunks of 25:
-# whole-frame detector reads at every chunk start, 10.0 s CPU against 5.2 s in one
-# worker); with one share per worker each worker reads its part of a series in order.
-CHUNK_INPUTS_POOL = 128
+# those it has seen and reads what changed (on the 200-slice CT phantom, flat, 2 workers,
+# chunks of 25 cost about the CPU of shares of 100, 10.0 against 9.9 s, but one run
+# filled anatomy read as text at chunk starts); fewer, longer shares keep a series in
+# order. Bounded because up to 2 chunks per worker are in flight, in memory (64 CT
+# slices: ~32 MB).
+CHUNK_INPUTS_POOL = 64
 
 
 def _chunks(todo: list[CaseSpec], opts: BatchOptions) -> Iterator[list[CaseSpec]]:

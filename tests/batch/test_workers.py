@@ -28,11 +28,11 @@ def test_one_process_takes_chunks_of_at_most_32_inputs_in_order():
 
 
 def test_several_workers_get_one_contiguous_share_each_of_a_loose_series():
-    # 200 loose slices of one series, 2 workers: two shares of 100 consecutive slices, so
+    # 100 loose slices of one series, 2 workers: two shares of 50 consecutive slices, so
     # each worker's series memory reads its share in order (not a jump every 25 slices).
-    todo = _cases(200)
+    todo = _cases(100)
     chunks = list(_chunks(todo, BatchOptions(workers=2)))
-    assert [len(c) for c in chunks] == [100, 100]
+    assert [len(c) for c in chunks] == [50, 50]
     assert [c.key for chunk in chunks for c in chunk] == [c.key for c in todo]
     # Large runs are still cut into bounded chunks.
     assert max(_sizes(_cases(5000), 4)) == CHUNK_INPUTS_POOL
