@@ -10,9 +10,12 @@ Four parts, all in one run:
    (``--cli-pixels ct``: a body phantom with noise, air and padding, anatomy changing
    from slice to slice; ``noise`` is the old uniform-noise variant), ``deid scrub SRC
    DST`` in a child process, net of process start (the same command on a one-slice
-   series is subtracted), beside raw pydicom read+write and dicognito of the same files
-   (file to file), in two layouts: nested (``SRC/ct/*.dcm``, one case) and flat
-   (``SRC/*.dcm``, every slice a case of its own); 2b. a ``--text-slices`` CT series
+   series is subtracted), with ``--workers 1`` and ``--workers auto``, beside raw
+   pydicom read+write in one process (the floor) and in as many processes as deid used
+   (the pool started before the clock), and dicognito of the same files (file to file),
+   in two layouts: nested (``SRC/ct/*.dcm``, one case: one process) and flat
+   (``SRC/*.dcm``, every slice a case of its own); files/s wall and per CPU second
+   (the CLI's CPU includes its worker processes); 2b. a ``--text-slices`` CT series
    with burned-in text (static name and birth date, a slice position line changing on
    every slice) through ``deid scrub``, nested and flat: PHI tokens RapidOCR still
    reads in every output slice (1x and 2x), beside the count on the inputs;
@@ -265,8 +268,10 @@ def measure(
     }
 
 
-def _run_cli(src: Path, dst: Path) -> tuple[float, float]:
-    """(wall s, CPU s of the child) of ``deid scrub SRC DST`` in a fresh process."""
+def _run_cli(src: Path, dst: Path, *args: str) -> tuple[float, float, int]:
+    """(wall s, CPU s of the child and its worker processes, workers it used) of
+    ``deid scrub SRC DST [args]`` in a fresh process."""
+    import json
     import resource
     import shutil
     import subprocess
@@ -278,25 +283,50 @@ def _run_cli(src: Path, dst: Path) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "deid.cli.main", "scrub", str(src), str(dst), "-q"],
+        [sys.executable, "-m", "deid.cli.main", "scrub", str(src), str(dst), "-q", "--json", *args],
         env=env,
         check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        capture_output=True,
     )
     if done.returncode not in (0, 3):  # 3: completed with withheld inputs (counted below)
         raise SystemExit(f"deid scrub failed (exit {done.returncode}): {done.stderr.decode(errors='replace')[-400:]}")
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    try:
+        workers = int(json.loads(done.stdout.decode())["workers"] or 1)
+    except (ValueError, KeyError, TypeError):
+        workers = 1
+    return wall, cpu, workers
+
+
+def _raw_copy(src: str, dst: str) -> float:
+    """pydicom read + write of one file (in a pool worker); returns its CPU seconds."""
+    c0 = time.process_time()
+    pydicom.dcmread(src).save_as(dst)
+    return time.process_time() - c0
+
+
+def _raw_pool(paths: list[Path], out: Path, workers: int) -> tuple[float, float]:
+    """(wall s, CPU s of the work) of raw pydicom read+write in ``workers`` spawned
+    processes, the pool started and warmed before the clock starts."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_raw_copy, [str(paths[0])] * workers, [str(out / "warm.dcm")] * workers))
+        start = time.perf_counter()
+        cpu = sum(pool.map(_raw_copy, [str(p) for p in paths], [str(out / p.name) for p in paths], chunksize=8))
+        return time.perf_counter() - start, cpu
 
 
 def cli_bench(slices: int, size: int, repeat: int, pixels: str = "ct") -> None:
     """Part 2: ``deid scrub`` on a CT series, net of process start, beside raw pydicom
-    and dicognito (file to file, in this process), in two layouts of the source: nested
-    (``SRC/ct/*.dcm``: one case) and flat (``SRC/*.dcm``: every slice a case of its own,
-    the slices sharing their worker's series memory)."""
+    (one process: the floor; and as many processes as deid used) and dicognito (file to
+    file, in this process), in two layouts of the source: nested (``SRC/ct/*.dcm``: one
+    case, which runs in one process whatever ``--workers`` says) and flat (``SRC/*.dcm``:
+    every slice a case of its own, the slices of a worker sharing its series memory),
+    each with ``--workers 1`` and ``--workers auto``."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "series" / "ct").mkdir(parents=True)
@@ -314,10 +344,18 @@ def cli_bench(slices: int, size: int, repeat: int, pixels: str = "ct") -> None:
         raw_out.mkdir()
         inf = (float("inf"), float("inf"))
         best_raw = inf
+        best_pool: dict[int, tuple[float, float]] = {}
         layouts = {"nested": ("one", "series"), "flat": ("flat1", "flat")}
-        best = {name: {"one": inf, "full": inf} for name in layouts}
-        written: dict[str, int] = {}
-        leaks: dict[str, int] = {}
+        # auto keeps a 200-slice series in one process (deid.batch.executors): the flat
+        # layout also runs with one worker per usable CPU, for the multi-process figure.
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        runs = [(layout, w) for layout in layouts for w in ("1", "auto")]
+        if cpus > 1:
+            runs.append(("flat", str(cpus)))
+        best = {run: {"one": inf, "full": inf} for run in runs}
+        used: dict[tuple[str, str], int] = {}
+        written: dict[tuple[str, str], int] = {}
+        leaks: dict[tuple[str, str], int] = {}
 
         def keep(old: tuple[float, float], new: tuple[float, float]) -> tuple[float, float]:
             return (min(old[0], new[0]), min(old[1], new[1]))
@@ -332,35 +370,52 @@ def cli_bench(slices: int, size: int, repeat: int, pixels: str = "ct") -> None:
                 for path in paths:
                     (raw_out / path.name).write_bytes(dicognito(path))
                 best_dcg = keep(best_dcg, (time.perf_counter() - start, time.process_time() - cpu0))
-            for name, (one_src, full_src) in layouts.items():
-                best[name]["one"] = keep(best[name]["one"], _run_cli(root / one_src, root / f"out1-{name}"))
-                best[name]["full"] = keep(best[name]["full"], _run_cli(root / full_src, root / f"outN-{name}"))
-        for name in layouts:
-            outputs = list((root / f"outN-{name}").rglob("*.dcm"))
-            written[name] = len(outputs)
-            leaks[name] = sum(count_leaks(p.read_bytes()) for p in outputs)
+            for layout, w in runs:
+                one_src, full_src = layouts[layout]
+                one = _run_cli(root / one_src, root / f"out1-{layout}-{w}", "--workers", w)
+                full = _run_cli(root / full_src, root / f"outN-{layout}-{w}", "--workers", w)
+                best[(layout, w)]["one"] = keep(best[(layout, w)]["one"], one[:2])
+                best[(layout, w)]["full"] = keep(best[(layout, w)]["full"], full[:2])
+                used[(layout, w)] = full[2]
+            for n in sorted({v for v in used.values() if v > 1}):
+                best_pool[n] = keep(best_pool.get(n, inf), _raw_pool(paths, raw_out, n))
+        for run in runs:
+            outputs = list((root / f"outN-{run[0]}-{run[1]}").rglob("*.dcm"))
+            written[run] = len(outputs)
+            leaks[run] = sum(count_leaks(p.read_bytes()) for p in outputs)
     n = slices - 1  # the one-slice run is subtracted: its start-up and one file
     raw_fps = (slices / best_raw[0], slices / best_raw[1])
     print(
         f"\n`deid scrub` on a {slices}-slice CT series ({pixels} pixels, clinical descriptors), best of {repeat}; "
-        "process start (a 1-slice run of the same layout) subtracted"
+        f"process start (a 1-slice run of the same layout and --workers) subtracted; {os.cpu_count()} CPUs here, "
+        f"{len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} usable"
     )
-    print(f"{'':40} {'files/s wall':>13} {'files/s CPU':>12}")
-    print(f"{'pydicom read+write (floor)':40} {raw_fps[0]:13.1f} {raw_fps[1]:12.1f}")
+    print(f"{'':52} {'files/s wall':>13} {'files/s CPU':>12}   wall / CPU ratio to the 1-process floor")
+    print(f"{'pydicom read+write, 1 process (floor)':52} {raw_fps[0]:13.1f} {raw_fps[1]:12.1f}")
+    for k, (wall, cpu) in sorted(best_pool.items()):
+        fps = (slices / wall, slices / cpu)
+        print(
+            f"{f'pydicom read+write, {k} processes (peer)':52} {fps[0]:13.1f} {fps[1]:12.1f}   "
+            f"{fps[0] / raw_fps[0]:.2f}x / {fps[1] / raw_fps[1]:.2f}x (pool started before the clock)"
+        )
     if best_dcg[0] < float("inf"):
         dcg_fps = (slices / best_dcg[0], slices / best_dcg[1])
         print(
-            f"{'dicognito 0.19 (in process)':40} {dcg_fps[0]:13.1f} {dcg_fps[1]:12.1f}   "
-            f"{dcg_fps[0] / raw_fps[0]:.2f}x / {dcg_fps[1] / raw_fps[1]:.2f}x of floor (header only)"
+            f"{'dicognito 0.19 (in process)':52} {dcg_fps[0]:13.1f} {dcg_fps[1]:12.1f}   "
+            f"{dcg_fps[0] / raw_fps[0]:.2f}x / {dcg_fps[1] / raw_fps[1]:.2f}x (header only)"
         )
-    labels = {"nested": "deid scrub, nested (SRC/ct/*.dcm)", "flat": "deid scrub, flat (SRC/*.dcm)"}
-    for name in layouts:
-        one, full = best[name]["one"], best[name]["full"]
+    labels = {"nested": "nested (SRC/ct/*.dcm)", "flat": "flat (SRC/*.dcm)"}
+    for run in runs:
+        one, full = best[run]["one"], best[run]["full"]
         fps = (n / max(1e-9, full[0] - one[0]), n / max(1e-9, full[1] - one[1]))
+        k = used[run]
+        peer = best_pool.get(k)
+        vs_peer = f", {fps[0] / (slices / peer[0]):.2f}x of {k}-process pydicom (wall)" if peer else ""
+        label = f"deid scrub, {labels[run[0]]}, --workers {run[1]}" + (f" ({k})" if run[1] == "auto" else "")
         print(
-            f"{labels[name]:40} {fps[0]:13.1f} {fps[1]:12.1f}   "
-            f"{fps[0] / raw_fps[0]:.2f}x / {fps[1] / raw_fps[1]:.2f}x of floor; "
-            f"{written[name]} files written, {leaks[name]} planted values left "
+            f"{label:52} {fps[0]:13.1f} {fps[1]:12.1f}   "
+            f"{fps[0] / raw_fps[0]:.2f}x / {fps[1] / raw_fps[1]:.2f}x{vs_peer}; "
+            f"{written[run]} files written, {leaks[run]} planted values left "
             f"(start: {one[0]:.1f} s wall, {one[1]:.1f} s CPU)"
         )
 
@@ -392,9 +447,13 @@ def text_series_bench(slices: int, size: int) -> None:
         for path in paths:
             (root / "flat" / path.name).write_bytes(path.read_bytes())
         control = sum(_read_phi(ocr, pydicom.dcmread(p).pixel_array) for p in paths)
-        for name, src in (("nested", root / "series"), ("flat", root / "flat")):
-            out = root / f"out-{name}"
-            wall, cpu = _run_cli(src, out)
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        runs = [("nested", root / "series", "auto"), ("flat", root / "flat", "auto")]
+        if cpus > 1:  # the series split across workers, each worker's memory on its own
+            runs.append(("flat", root / "flat", str(cpus)))
+        for name, src, want in runs:
+            out = root / f"out-{name}-{want}"
+            wall, cpu, workers = _run_cli(src, out, "--workers", want)
             outputs = sorted(out.rglob("*.dcm"))
             leaks = sum(_read_phi(ocr, pydicom.dcmread(p).pixel_array) for p in outputs)
             manifest = (out / "manifest.jsonl").read_text()
@@ -403,7 +462,7 @@ def text_series_bench(slices: int, size: int) -> None:
                 f"\nCT series with burned-in text, {name} ({slices} slices: name + birth date static, slice line "
                 f"changing), `deid scrub`: {len(outputs)} written, {residual} withheld; PHI tokens read by RapidOCR "
                 f"(1x+2x) in outputs {leaks} of {control} in the inputs; {wall:.1f} s wall, {cpu:.1f} s CPU with "
-                "process start"
+                f"process start (--workers {want}: {workers})"
             )
 
 

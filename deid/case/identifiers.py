@@ -11,8 +11,12 @@ from __future__ import annotations
 import functools
 import io
 import logging
+from typing import TYPE_CHECKING
 
 from deid.core.context import CaseContext
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +49,6 @@ def learn_from_dicom(data: bytes, context: CaseContext) -> bool:
     """
     import pydicom
 
-    from deid.dicom.rawvalues import read_values
-
     tags = _tags()
     try:
         ds = pydicom.dcmread(
@@ -55,13 +57,25 @@ def learn_from_dicom(data: bytes, context: CaseContext) -> bool:
             force=True,
             specific_tags=[_SPECIFIC_CHARACTER_SET, 0x00080018] + [t for t, _ in tags],
         )
+    except Exception as exc:  # noqa: BLE001 - any parse failure just means "not learned"
+        log.debug("could not read a DICOM header (%s)", type(exc).__name__)
+        return False
+    return learn_from_dataset(ds, context)
+
+
+def learn_from_dataset(ds: Dataset, context: CaseContext) -> bool:
+    """:func:`learn_from_dicom` on a header already parsed (``deid.dicom.parse_dicom``:
+    the case parses each file once). Converts no element."""
+    from deid.dicom.rawvalues import read_values
+
+    try:
         if "SOPInstanceUID" not in ds and "PatientID" not in ds and "PatientName" not in ds:
             return False  # parsed as nothing: a corrupt file, not an empty header
         patient_id = "\\".join(read_values(ds, 0x00100020)).strip()
         if patient_id:
             context.set_patient(patient_id)
         learned = 0
-        for tag, kind in tags:
+        for tag, kind in _tags():
             if tag not in ds._dict:  # type: ignore[operator]
                 continue
             source = f"dicom:({tag >> 16:04X},{tag & 0xFFFF:04X})"
@@ -84,6 +98,6 @@ def learn_from_dicom(data: bytes, context: CaseContext) -> bool:
                 learned += 1
         log.debug("learned %d header identifiers", learned)
         return True
-    except Exception as exc:  # noqa: BLE001 - any parse failure just means "not learned"
+    except Exception as exc:  # noqa: BLE001 - any read failure just means "not learned"
         log.debug("could not read a DICOM header (%s)", type(exc).__name__)
         return False

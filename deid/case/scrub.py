@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from deid.case.identifiers import learn_from_dicom
+from deid.case.identifiers import learn_from_dataset, learn_from_dicom
 from deid.case.parts import CasePart, PartKind, load_part
 from deid.core.context import CaseContext
 from deid.core.errors import DeidError, InputError, reason_of
@@ -60,7 +60,8 @@ class PartResult:
     data: bytes | None = field(default=None, repr=False)
     text: str | None = field(default=None, repr=False)
     source: str | None = field(default=None, repr=False)
-    input_sha256: str = field(default="", repr=False)
+    # The input, for input_sha256 (computed on demand: nothing in the scrub path needs it).
+    _input: bytes | str = field(default=b"", repr=False, compare=False)
     # Output facts (no PHI): image format and size; DICOM new UIDs and modality.
     format: str | None = None
     width: int | None = None
@@ -73,6 +74,12 @@ class PartResult:
     @property
     def withheld(self) -> bool:
         return self.report.withheld
+
+    @property
+    def input_sha256(self) -> str:
+        """SHA-256 of the input as it came (hex)."""
+        data = self._input
+        return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
     @property
     def part_id(self) -> str:
@@ -145,8 +152,7 @@ def scrub_case(
     residual: list[str] = []
 
     def done(index: int, kind: PartKind, name: str | None, data: bytes | str, report: Report) -> PartResult:
-        digest = hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
-        part = PartResult(index=index, kind=kind, report=report, source=name, input_sha256=digest)
+        part = PartResult(index=index, kind=kind, report=report, source=name, _input=data)
         _tag_findings(report, part.part_id)
         results[index] = part
         return part
@@ -162,8 +168,15 @@ def scrub_case(
     # 1. every DICOM header first: the deny-list and the date-shift anchor.
     dicoms = [(i, d, n) for i, d, n, k, e in loaded if k == "dicom" and e is None and isinstance(d, bytes)]
     unreadable_headers = 0
-    for _i, raw, _n in dicoms:
-        if not learn_from_dicom(raw, context):
+    # Each file is parsed once: the parse the scrubber needs is made here, learned from,
+    # and handed to it in step 2. A file the scrubber cannot parse is still read for the
+    # deny-list by the lenient pre-pass (it is withheld in step 2 with its reason).
+    parsed: dict[int, object] = {}
+    for i, raw, _n in dicoms:
+        pre = _parse_dicom(raw, policy)
+        if pre is not None and learn_from_dataset(pre.ds, context):
+            parsed[i] = pre
+        elif not learn_from_dicom(raw, context):
             unreadable_headers += 1
 
     # 1b. identifiers named in the case texts (detection only; deid.text learns them into
@@ -180,7 +193,7 @@ def scrub_case(
     # unless the caller handed one over.
     book = series if series is not None else (_series_book() if dicoms else None)
     for index, raw, name in dicoms:
-        part = _scrub_dicom_part(index, raw, name, policy, context, used_names, done, book)
+        part = _scrub_dicom_part(index, raw, name, policy, context, used_names, done, book, parsed.pop(index, None))
         withheld_dicom += part.withheld
 
     # 3. photos.
@@ -229,11 +242,22 @@ def _series_book() -> object | None:
     return SeriesBook()
 
 
-def _scrub_dicom_part(index, data: bytes, name, policy, context, used_names: set[str], done, series=None) -> PartResult:  # type: ignore[no-untyped-def]
+def _parse_dicom(data: bytes, policy: Policy):  # type: ignore[no-untyped-def]
+    """``deid.dicom.parse_dicom`` of one file, or None (not installed, or unreadable:
+    the scrub of step 2 reports why)."""
+    try:
+        from deid.dicom import parse_dicom
+
+        return parse_dicom(data, policy)
+    except Exception:  # noqa: BLE001 - step 2 parses again and withholds with the reason
+        return None
+
+
+def _scrub_dicom_part(index, data: bytes, name, policy, context, used_names: set[str], done, series=None, parsed=None) -> PartResult:  # type: ignore[no-untyped-def]
     try:
         from deid.dicom import scrub_dicom
 
-        result = scrub_dicom(data, policy, context, series=series)
+        result = scrub_dicom(parsed if parsed is not None else data, policy, context, series=series)
     except ImportError as exc:
         from deid.core.errors import EngineUnavailable
 

@@ -1,6 +1,6 @@
 """``deid``: the command line.
 
-    deid scrub SRC DST [--policy FILE] [--key-file FILE | --ephemeral-key] [--workers N]
+    deid scrub SRC DST [--policy FILE] [--key-file FILE | --ephemeral-key] [--workers N|auto]
                        [--resume] [--dry-run] [--report FILE] [--dask ADDRESS] [--quiet|--json]
     deid inspect FILE...      what would be found (kinds and counts), nothing written
     deid verify DST           re-detect on the outputs; non-zero if anything readable remains
@@ -76,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--key-file", metavar="FILE", help="file holding the secret pseudonymisation key")
     s.add_argument("--ephemeral-key", action="store_true",
                    help="use a random throw-away key (pseudonyms differ on every run)")
-    s.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    s.add_argument("--workers", type=_workers, default=0, metavar="N|auto",
+                   help="worker processes (default auto: one per usable CPU from the affinity mask, "
+                        "at most one per GiB of available memory, one per case and one per 128 "
+                        "inputs; a case, e.g. a series in one folder, runs in one process; "
+                        "1: everything in this process)")
     s.add_argument("--resume", action="store_true", help="skip cases already done according to the manifest")
     s.add_argument("--single-case", action="store_true",
                    help="treat the whole source as one case (default: one case per sub-folder / top-level file)")
@@ -103,6 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _workers(value: str) -> int:
+    """``--workers``: a count of at least 1, or "auto" (0: resolved by the runner)."""
+    if value.strip().lower() == "auto":
+        return 0
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number or 'auto'") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1 (or 'auto')")
+    return n
+
+
 def _load_policy(path: str | None):  # type: ignore[no-untyped-def]
     from deid.core.policy import DEFAULT_POLICY, Policy
 
@@ -122,8 +139,6 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     from deid.cli.keys import resolve_key
     from deid.cli.output import Reporter
 
-    if args.workers < 1:
-        raise _Usage("--workers must be at least 1")
     if args.dask and args.server:
         raise _Usage("--dask and --server cannot be combined")
     if not Path(args.src).exists():

@@ -140,6 +140,8 @@ class Reporter:
             ("time", f"{s['seconds']:.1f} s"),
             ("rate", f"{s['files_per_second'] or 0:.2f} files/s"),
         ]
+        if s.get("workers"):
+            rows.append(("worker processes", s["workers"]))
         reasons = ", ".join(f"{k} {v}" for k, v in s["withheld_reasons"].items()) or "-"
         findings = ", ".join(f"{k} {v}" for k, v in s["findings"].items()) or "-"
         rows += [("withheld reasons", reasons), ("findings by kind", findings)]

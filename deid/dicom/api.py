@@ -17,7 +17,7 @@ import os
 import re
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 import pydicom
@@ -116,8 +116,49 @@ class DicomResult:
     modality: str
 
 
+@dataclass
+class ParsedDicom:
+    """A DICOM file read, structure-checked and parsed once (:func:`parse_dicom`).
+
+    ``scrub_case`` learns a file's header identifiers from it before any file of the
+    case is scrubbed, then hands it to :func:`scrub_dicom`: the header is parsed once,
+    not twice. Scrubbing changes the dataset in place, so one can be scrubbed once.
+    """
+
+    buf: bytes = field(repr=False)
+    structure: Structure = field(repr=False)
+    ds: Dataset = field(repr=False)
+    started: float
+    check_s: float
+    parse_s: float
+    used: bool = False
+
+
+def parse_dicom(
+    source: bytes | str | os.PathLike[str] | BinaryIO, policy: Policy | None = None
+) -> ParsedDicom:
+    """Read, check and parse one DICOM file (no pixel data decoded), for
+    :func:`scrub_dicom`. Raises what ``scrub_dicom`` raises for a file it cannot read."""
+    policy = policy or DEFAULT_POLICY
+    started = time.perf_counter()
+    buf = _read_source(source, policy.dicom.max_file_bytes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's warnings can quote values (PHI)
+            parsed = _parse_buffer(buf, policy, started)
+    except DeidError:
+        raise
+    except Exception as exc:  # a parser or library failure: withhold, never pass through
+        log.warning("dicom parse failed: %s", type(exc).__name__)
+        raise WithheldError(
+            f"the DICOM file could not be processed ({type(exc).__name__})", reason="unreadable"
+        ) from None
+    parsed.used = False
+    return parsed
+
+
 def scrub_dicom(
-    source: bytes | str | os.PathLike[str] | BinaryIO,
+    source: bytes | str | os.PathLike[str] | BinaryIO | ParsedDicom,
     policy: Policy | None = None,
     context: CaseContext | None = None,
     *,
@@ -129,19 +170,31 @@ def scrub_dicom(
     ``scrub_case`` passes them): later slices of a series already seen are searched for
     text on what changed instead of in full. Without it every slice is read in full.
 
+    ``source`` may be a :class:`ParsedDicom` from :func:`parse_dicom` (parsed with the
+    same policy), scrubbed without reading or parsing it again.
+
     Raises InputError (not DICOM, bad argument), LimitExceeded (too large) or
     WithheldError and its subclasses (corrupt, truncated, unsupported, engine missing):
     the caller records ``exc.reason`` and writes nothing.
     """
     policy = policy or DEFAULT_POLICY
     context = context or CaseContext.ephemeral()
-    started = time.perf_counter()
-    buf = _read_source(source, policy.dicom.max_file_bytes)
+    if isinstance(source, ParsedDicom):
+        if source.used:
+            raise InputError("a parsed DICOM file can be scrubbed once", reason="invalid_input")
+        source.used = True
+        parsed = source
+    else:
+        parsed = None
+        started = time.perf_counter()
+        buf = _read_source(source, policy.dicom.max_file_bytes)
     try:
         with warnings.catch_warnings():
             # pydicom's warnings can quote element values (PHI): never let them out.
             warnings.simplefilter("ignore")
-            return _scrub(buf, policy, context, started, series)
+            if parsed is None:
+                parsed = _parse_buffer(buf, policy, started)
+            return _scrub(parsed, policy, context, series)
     except DeidError:
         raise
     except Exception as exc:  # a parser or library failure: withhold, never pass through
@@ -151,13 +204,19 @@ def scrub_dicom(
         ) from None
 
 
+def _parse_buffer(buf: bytes, policy: Policy, started: float) -> ParsedDicom:
+    structure = check_structure(buf, max_bytes=policy.dicom.max_file_bytes)
+    t1 = time.perf_counter()
+    ds = _parse(buf, structure)
+    return ParsedDicom(buf, structure, ds, started, t1 - started, time.perf_counter() - t1, used=True)
+
+
 def _scrub(
-    buf: bytes, policy: Policy, context: CaseContext, started: float, series: SeriesBook | None = None
+    parsed: ParsedDicom, policy: Policy, context: CaseContext, series: SeriesBook | None = None
 ) -> DicomResult:
     report = Report(input_kind="dicom")
-    structure = check_structure(buf, max_bytes=policy.dicom.max_file_bytes)
-    t_check = time.perf_counter()
-    ds = _parse(buf, structure)
+    structure, ds = parsed.structure, parsed.ds
+    t0 = time.perf_counter()
     _check_object(ds, structure, report)
     if structure.dropped_tail:
         report.notes.append("bytes after the pixel data that were not data elements were dropped")
@@ -213,8 +272,8 @@ def _scrub(
     t_end = time.perf_counter()
     report.timings.update(
         {
-            "check": t_check - started,
-            "parse": t_parse - t_check,
+            "check": parsed.check_s,
+            "parse": parsed.parse_s + (t_parse - t0),
             "header": t_header - t_parse,
             "pixels": t_pixels - t_header,
             "write": t_end - t_pixels,
