@@ -32,7 +32,8 @@ FILTERS_FILE = "filters.yaml"
 VERDICTS = {"drop": False, "keep": True}
 
 _EPONYM_FOLLOWERS = regex.compile(
-    r"^(?:'s|’s|')?\s+(?:disease|syndrome|sign|signs|test|reflex|maneuver|manoeuvre|phenomenon|"
+    # (a line break only into a lower-case word: "Dr. <name>\nPROCEDURE:" is a heading)
+    r"^(?:'s|’s|')?(?:[ \t]+|[ \t]*\n[ \t]*(?=(?-i:\p{Ll})))(?:disease|syndrome|sign|signs|test|reflex|maneuver|manoeuvre|phenomenon|"
     r"lymphoma|sarcoma|palsy|tumou?r|ulcer|node|nodes|triad|criteria|score|scale|classification|"
     r"fracture|procedure|operation|repair|incision|disorder|law|rule|method|technique|position|"
     r"line|lines|body|bodies|cell|cells|nodule|nodules|block|catheter|tube|ratio|index|type|"

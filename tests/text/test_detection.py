@@ -265,3 +265,60 @@ def test_split_patterns_find_exactly_what_the_originals_find():
             for t in texts:
                 assert [m.span() for m in iter_matches(rx, lead, t)] == [m.span() for m in whole.finditer(t)], spec.name
     assert split >= 10
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Social: never smoker. Retired (Quorbeck Freight).\nFamily hx: none", "Quorbeck Freight"),
+    ("Social: retired from Quorbeck Motors. PMH: HTN", "Quorbeck Motors"),
+    ("71 yo woman, unemployed (previously at Royal Quorbeck), lives alone", "Royal Quorbeck"),
+    ("Previously worked as a teacher at Dorrow, Quen and Marbeck. Has asthma.", "Dorrow, Quen and Marbeck"),
+    ("TTO for bed 3 to Quorbeck Rehabilitation Centre (Level 5)", "Quorbeck Rehabilitation Centre"),
+    ("ANESTHESIA: General, Dr. Quelmark\nPROCEDURE: Pfannenstiel incision.", "Quelmark"),
+    ("Pt Quen Dorrow, (94), called re OSA", "94"),
+    ("Sex: F   Age: (104)\nCollected: today", "104"),
+])
+def test_employers_centres_and_bracketed_ages(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "Retired (2015). Retired early.",
+    "Sats, (94) on RA. Hb (95) stable.",
+    "Murphy\nsign positive on exam",
+])
+def test_employer_and_age_look_alikes_stay(text_engine, text):
+    assert [d for d in find_phi(text) if d.kind in ("ORGANIZATION", "AGE", "PERSON")] == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # messages: headers, greetings and sign-offs name people by everyday words
+    ("From: Sunny Quorbeck <sq1@example.org>\nTo: Will Dorrow <wd@example.org>\nSent: today", "Will Dorrow"),
+    ("Hi Sunny,\n\nThanks - I saw her this morning.", "Sunny"),
+    ("Thanks for the advice.\n\nCheers,\nPat\n", "Pat"),
+    ("KIND REGARDS - Q.X.\n", "Q.X."),
+    # a single name with an age in brackets, also after a ward
+    ("BED 1: RAIN (87 Y/O) COLLES FRACTURE", "RAIN"),
+    ("Thanks - I saw Sky (ICU, 94yo) this morning.", "Sky"),
+    # a byline's town, a name before a date of birth, a dictating doctor, initials
+    ("Posted by Jo Quorbeck, MD, Cardiology, Moose Jaw\n\nColleagues,", "Moose Jaw"),
+    ("dictating a clinic letter for star noble date of birth 22 may 1993", "star noble"),
+    ("Dictated 19/02/2018 00:09 by Shore, S.\n", "Shore, S"),
+    ("(Consent obtained. Pt name QX — please blur the tattoo)", "QX"),
+    ("son Quen on his way from Lantern 0492 685 279", "Lantern"),
+])
+def test_message_names_bylines_and_dictation(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "Hi all,\nDear colleagues,\nThanks,\nThe ICU team",
+    "Yours sincerely,\nConsultant Physician",
+    "Posted by Jo Quorbeck, MD, Internal Medicine\n\nColleagues, input welcome.",
+    "Mother (65 yo) with MI. Pt (72M). Female (45 y/o).",
+    "for the review, dob checked at the bedside",
+])
+def test_message_look_alikes_stay(text_engine, text):
+    found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.kind in ("PERSON", "LOCATION")]
+    assert not [f for f in found if "Quorbeck" not in f[0]], found
