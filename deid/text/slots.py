@@ -80,6 +80,7 @@ class SlotRules:
     person_before_strong: frozenset[str]
     person_before_weak: frozenset[str]
     person_cue_phrases: re.Pattern[str]
+    person_cue_last: frozenset[str]  # the last word of each cue phrase: a cheap test first
     person_after: frozenset[str]
     person_after_strong: frozenset[str]
     place_verbs: frozenset[str]
@@ -112,8 +113,9 @@ def rules() -> SlotRules:
         return frozenset(str(w).casefold() for w in spec[key])
 
     phrases = re.compile(r"\b(?:" + "|".join(spec["person_cue_phrases"]) + r")[ \t:,]*$", re.IGNORECASE)
+    last = frozenset(str(w).casefold() for w in spec["person_cue_last_words"])
     return SlotRules(
-        words("person_before_strong"), words("person_before_weak"), phrases, words("person_after"),
+        words("person_before_strong"), words("person_before_weak"), phrases, last, words("person_after"),
         words("person_after_strong"), words("place_verbs"), words("place_prepositions"),
         words("place_after"), words("place_generic"),
         words("place_abbrev_before"), words("place_abbrev_not"),
@@ -217,12 +219,17 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 continue
             # 2. after a person cue ("wife (<name>)": a strong cue may put its name in brackets)
             if i + 1 < n and (close(i, i + 1) or low in r.person_before_strong and _BRACKET_GAP.fullmatch(text, e, toks[i + 1][0])):
-                strong = low in r.person_before_strong
-                weak = low in r.person_before_weak
+                # a cue of several words ("spoke with", "copy to", "admitted under") is strong
+                phrase = low not in r.person_before_strong and low in r.person_cue_last and (
+                    r.person_cue_phrases.search(text, max(0, s - 30), toks[i + 1][0]) is not None)
+                strong = low in r.person_before_strong or phrase
+                weak = low in r.person_before_weak and not strong
                 if low in r.person_after and "." in text[e : toks[i + 1][0]]:
                     strong = weak = False  # "per rn. per report": a credential ends its sentence
                 if strong or weak:
                     j = take_name(i + 1, strong)
+                    if phrase and j > i + 1 and classes[i + 1] is WordClass.AMBIGUOUS and len(toks[i + 1][2]) <= 2:
+                        j = i + 1  # "spoke with ho re plan": a phrase takes no two-letter shorthand
                     if (j == i + 1 and strong and low in _TITLES and classes[i + 1] is WordClass.AMBIGUOUS
                             and lows[i + 1] not in _AFTER_TITLE_NOT_NAMES and _AGE_AFTER.match(text, toks[i + 1][1])):
                         j = i + 2  # "bed 4 mr <everyday word> 47yo": a title, a word, an age

@@ -322,3 +322,36 @@ def test_message_names_bylines_and_dictation(text_engine, text, value):
 def test_message_look_alikes_stay(text_engine, text):
     found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.kind in ("PERSON", "LOCATION")]
     assert not [f for f in found if "Quorbeck" not in f[0]], found
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # a role at an organisation; lower-case practices and units named without a hospital word
+    ("SOCIAL: MARRIED. HUSBAND CEO OF QXB. SMOKER.", "QXB"),
+    ("Wife is a teacher at Lantern Academy, retired.", "Lantern Academy"),
+    ("seen by dr quelmark at brookdale cardiology associates in may", "brookdale cardiology associates"),
+    ("dialysis at springfield dialysis unit three times a week", "springfield dialysis unit"),
+    # header and subject lines, signature lines, author lists, a name before its date of birth
+    ("[02:14] AB: pt in bay 2 - ruby gold, dob 23-Apr-76, pH 7.21", "ruby gold"),
+    ("To: Dr Quelmark (ABG team)\nRe: Star Noble, UR: 1080377, seen today", "Star Noble"),
+    ("RE: SHEPHERD, Brook   DOB: 1977   NHC 127429", "SHEPHERD, Brook"),
+    ("ICU PROGRESS NOTE  Bed 10\nSterling Marsh | in her late nineties | 2 wks in ICU", "Sterling Marsh"),
+    ("Plan as above.\n— Sterling Marsh, ST5 Psychiatry", "Sterling Marsh"),
+    ("Authors: Quen B. Dorrow¹, Heath Moss²\n¹ Department of Medicine", "Heath Moss"),
+    # cue phrases of several words are strong cues
+    ("end of dictation copy to sandy carpenter at the practice", "sandy carpenter"),
+    ("pt doing well. spoke with ruby at length today", "ruby"),
+])
+def test_roles_headers_signatures_and_cue_phrases(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "She is the director of Nursing; he is an Engineer with PhD; retired teacher of Biology.",
+    "RE: CT Head, 2 views\nSubject: Annual review\n- Vital Signs, stable\nBP 120/80 | 72 bpm",
+    "spoke with family at bedside. seen by cardiology. discussed with team. spoke with ho re plan.",
+    "went to urgent care, then to the dialysis unit",
+])
+def test_role_header_and_cue_look_alikes_stay(text_engine, text):
+    found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.kind in ("PERSON", "LOCATION", "ORGANIZATION")]
+    assert found == [], found
