@@ -178,7 +178,12 @@ def _named_after_person_or_place(span: str) -> bool:
     named = [w for w in words[:-1] if w in first or w in last or w in cities]
     if len(words) >= 3 and words[-2] in _STREET_WORDS:
         return True  # "Manor Road Surgery": named after its street
-    return bool(named) and not any(w in _vocab() for w in named)
+    if bool(named) and not any(w in _vocab() for w in named):
+        return True
+    # a word no vocabulary knows is a name too: "South <Unlisted town> Surgery"
+    from deid.text.vocabulary import WordClass, classify
+
+    return any(len(w) > 2 and w.isalpha() and classify(w) is WordClass.UNKNOWN for w in words[:-1])
 
 
 

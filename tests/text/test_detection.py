@@ -355,3 +355,26 @@ def test_roles_headers_signatures_and_cue_phrases(text_engine, text, value):
 def test_role_header_and_cue_look_alikes_stay(text_engine, text):
     found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.kind in ("PERSON", "LOCATION", "ORGANIZATION")]
     assert found == [], found
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Frank Quen | Registrar | South Quorbeck Surgery\nBleep 4781", "South Quorbeck Surgery"),
+    ("Frank Quen | Registrar | South Quorbeck Surgery\nBleep 4781", "Frank Quen"),
+    ("Lasix given at 1400. ICU. Kind regards - Sunny\nBed 2: stable", "Sunny"),
+    ("Thank you for seeing this (105) gentleman with asthma", "105"),
+    ("ED TRIAGE\nPT: IVY QUORBECK 69 YEAR OLD MR# 615921166", "IVY QUORBECK"),
+    ("ED TRIAGE\nPT: QUORBECK, LORRAINE IN HER 90S CHART # 53224", "QUORBECK, LORRAINE"),
+    ("diagnosed by Dr Quen at Kaiser Permanente Oakland in Reading. Since then stable", "Reading"),
+])
+def test_practices_signatures_and_places_after_institutions(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "Referred to General Surgery and Vascular Surgery. Day Surgery unit. Underwent Hand Surgery.",
+    "Plastic Surgery review; Bariatric Surgery clinic; Orthopaedic Surgery follow-up.",
+    "Seen at the clinic in the morning; BP 120/80 | RN to recheck",
+])
+def test_kinds_of_surgery_stay(text_engine, text):
+    assert [d for d in find_phi(text) if d.kind == "ORGANIZATION"] == []
