@@ -50,6 +50,9 @@ _CLAUSE_START = re.compile(r"(?:^|[\n:;.]|^\s*-)[ \t]*$")
 # an age right after a word: "mr <word> 47yo", "mrs <word>, 82", "(38F)"
 _AGE_AFTER = re.compile(r"[ \t]*[,(]?[ \t]*\d{1,3}[ \t]?(?:y|yo|y/o|yrs?|years?|-year-old|-yo|[mf])\b", re.IGNORECASE)
 _DIGIT_BEFORE = re.compile(r"(?:[^\W_]|\d[ \t]+)$")  # glued to a code, or a unit after a number
+_TWO_LETTER_FUNCTION_WORDS = frozenset(
+    "am an as at be by do go he hi if in is it me my no of oh ok on or pm so to up us we ya ye yo".split()
+)
 _BRACKET_GAP = re.compile(r"[ \t]*\([ \t]*")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "sra", "srta", "herr", "frau", "mme", "mlle", "madame", "monsieur", "signora", "mevr"})
 _LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
@@ -244,7 +247,10 @@ class VocabularyGateRecognizer(EntityRecognizer):
             # 2c. a two-letter hospital abbreviation after a preposition of place
             if (low in r.place_abbrev_before and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2
                     and classes[i + 1] is not WordClass.SAFE and lows[i + 1] not in r.place_abbrev_not
-                    and (toks[i + 1][2].isupper() or style == "lower")):
+                    and (toks[i + 1][2].isupper() or style == "lower"
+                         # lower case in mixed-case writing too, when no function word
+                         # ("she had at <xx>. presents"): the abbreviation is the unusual word
+                         or toks[i + 1][2].islower() and lows[i + 1] not in _TWO_LETTER_FUNCTION_WORDS)):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
             # 2d. in mixed-case writing, three or four capitals the vocabulary does not know
             # after a preposition of place: an organisation's abbreviation ("system from <XYZ>")
@@ -303,7 +309,7 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 verb = lows[i - 1] in r.place_verbs or (i > 1 and lows[i - 2] in r.place_verbs and lows[i - 1] in ("back", "the"))
                 if verb:
                     j = i + 1
-                    if lows[j] == "the" and j + 1 < n:
+                    if lows[j] in ("the", "a", "an") and j + 1 < n:
                         j += 1
                     k = j
                     while k < n and k - j < 3 and (k == j or close(k - 1, k)):

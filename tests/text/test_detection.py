@@ -378,3 +378,19 @@ def test_practices_signatures_and_places_after_institutions(text_engine, text, v
 ])
 def test_kinds_of_surgery_stay(text_engine, text):
     assert [d for d in find_phi(text) if d.kind == "ORGANIZATION"] == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("she fell at her flat (Suite 606 3 Quorbeck Round, Lantern) and", "Suite 606 3 Quorbeck Round"),
+    ("to the centre (Level 5 678 Quorbeck Deviation, Lake Lantern QLD 2996); collect", "Level 5 678 Quorbeck Deviation"),
+    ("Family Medicine\n66/377 Quorbeck Piazza, Lanternton QLD 2184\nT 9247313143", "66/377 Quorbeck Piazza"),
+    ("Beaumont Hospital\n938 allé Quorbeck, Ville Lantern, NB K3V7G6", "938 allé Quorbeck"),
+])
+def test_australian_and_canadian_street_forms(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+def test_acuity_and_doses_are_no_unit_addresses(text_engine):
+    text = "Vision 20/20 Both Eyes, Normal 2020. Suite 4 2 units given at 10 am."
+    assert [text[d.start:d.end] for d in find_phi(text) if d.kind == "ADDRESS" and "units" in text[d.start:d.end]] == []
