@@ -385,6 +385,7 @@ def test_kinds_of_surgery_stay(text_engine, text):
     ("to the centre (Level 5 678 Quorbeck Deviation, Lake Lantern QLD 2996); collect", "Level 5 678 Quorbeck Deviation"),
     ("Family Medicine\n66/377 Quorbeck Piazza, Lanternton QLD 2184\nT 9247313143", "66/377 Quorbeck Piazza"),
     ("Beaumont Hospital\n938 allé Quorbeck, Ville Lantern, NB K3V7G6", "938 allé Quorbeck"),
+    ("BIBA FROM 4607 QUORBECK VILLAGE, SOUTH HOPE, OR 14405 AFTER CXR.", "SOUTH HOPE"),
 ])
 def test_australian_and_canadian_street_forms(text_engine, text, value):
     spans = [text[d.start:d.end] for d in find_phi(text)]
