@@ -395,3 +395,5 @@ def test_australian_and_canadian_street_forms(text_engine, text, value):
 def test_acuity_and_doses_are_no_unit_addresses(text_engine):
     text = "Vision 20/20 Both Eyes, Normal 2020. Suite 4 2 units given at 10 am."
     assert [text[d.start:d.end] for d in find_phi(text) if d.kind == "ADDRESS" and "units" in text[d.start:d.end]] == []
+    text = "Braden 14.\nLabs: 20/40 OD, BNP 1240, trop I 0.04."
+    assert [d for d in find_phi(text) if d.kind == "ADDRESS"] == []
