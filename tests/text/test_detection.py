@@ -326,7 +326,7 @@ def test_message_look_alikes_stay(text_engine, text):
 
 @pytest.mark.parametrize(("text", "value"), [
     # a role at an organisation; lower-case practices and units named without a hospital word
-    ("SOCIAL: MARRIED. HUSBAND CEO OF QXB. SMOKER.", "QXB"),
+    ("Social: married, his wife is CEO of QXB; nonsmoker.", "QXB"),
     ("Wife is a teacher at Lantern Academy, retired.", "Lantern Academy"),
     ("seen by dr quelmark at brookdale cardiology associates in may", "brookdale cardiology associates"),
     ("dialysis at springfield dialysis unit three times a week", "springfield dialysis unit"),

@@ -115,8 +115,8 @@ def test_a_weak_cue_takes_no_word_cut_from_a_safe_word():
     ("lives with flatmate Reed in a flat", "Reed"),
     ("call NOK Sra. Quelmark today", "Quelmark"),
     # someone who came from another place; a lower-case hospital abbreviation
-    ("In good spirits. Surgeon from Lantern in this eve to talk to pt.", "Lantern"),
-    ("reintubations that she had at qx. She presents to EW with BRBPR", "qx"),
+    ("A surgeon from Lantern came by this evening to see her.", "Lantern"),
+    ("two prior admissions he had at qx. He comes to the ED now with melena", "qx"),
 ])
 def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value):
     assert removed(text, value)
