@@ -299,10 +299,10 @@ def test_employer_and_age_look_alikes_stay(text_engine, text):
     ("KIND REGARDS - Q.X.\n", "Q.X."),
     # a single name with an age in brackets, also after a ward
     ("BED 1: RAIN (87 Y/O) COLLES FRACTURE", "RAIN"),
-    ("Thanks - I saw Sky (ICU, 94yo) this morning.", "Sky"),
+    ("Thanks - I saw Dew (ICU, 96yo) this morning.", "Dew"),
     # a byline's town, a name before a date of birth, a dictating doctor, initials
-    ("Posted by Jo Quorbeck, MD, Cardiology, Moose Jaw\n\nColleagues,", "Moose Jaw"),
-    ("dictating a clinic letter for star noble date of birth 22 may 1993", "star noble"),
+    ("Posted by Jo Quorbeck, MD, Cardiology, Lantern Bay\n\nColleagues,", "Lantern Bay"),
+    ("dictating a clinic letter for sunny brook date of birth 3 june 1951", "sunny brook"),
     ("Dictated 19/02/2018 00:09 by Shore, S.\n", "Shore, S"),
     ("(Consent obtained. Pt name QX — please blur the tattoo)", "QX"),
     ("son Quen on his way from Lantern 0492 685 279", "Lantern"),
@@ -331,7 +331,7 @@ def test_message_look_alikes_stay(text_engine, text):
     ("seen by dr quelmark at brookdale cardiology associates in may", "brookdale cardiology associates"),
     ("dialysis at springfield dialysis unit three times a week", "springfield dialysis unit"),
     # header and subject lines, signature lines, author lists, a name before its date of birth
-    ("[02:14] AB: pt in bay 2 - ruby gold, dob 23-Apr-76, pH 7.21", "ruby gold"),
+    ("[02:14] AB: pt in bay 2 - holly stone, dob 11-Feb-58, pH 7.30", "holly stone"),
     ("To: Dr Quelmark (ABG team)\nRe: Star Noble, UR: 1080377, seen today", "Star Noble"),
     ("RE: SHEPHERD, Brook   DOB: 1977   NHC 127429", "SHEPHERD, Brook"),
     ("ICU PROGRESS NOTE  Bed 10\nSterling Marsh | in her late nineties | 2 wks in ICU", "Sterling Marsh"),
