@@ -287,10 +287,19 @@ class TextEngine:
         from deid.text.recognizers import common_words
 
         out = []
+        # a place or a campus right after the name is part of it ("<Known Institution>
+        # <Town> in <town>"): look after the last of them
+        starts = {x.start: x.end for x in dets if x.kind in ("ORGANIZATION", "LOCATION")}
         for d in dets:
             if d.kind != "ORGANIZATION":
                 continue
-            m = _PLACE_AFTER.match(text, d.end)
+            end = d.end
+            for _ in range(3):
+                gap = len(text) - len(text[end:].lstrip(" \t"))
+                if gap == end or gap - end > 2 or gap not in starts:
+                    break
+                end = starts[gap]
+            m = _PLACE_AFTER.match(text, end)
             if m:
                 words = [w.casefold() for w in WORD_TOKEN.findall(m.group(1))]
                 lower = m.group(1).islower()
@@ -300,7 +309,7 @@ class TextEngine:
                     lower and any(w in common_words() for w in words)
                 ):
                     out.append(Detection("LOCATION", m.start(1), m.end(1), 0.6, "after_institution"))
-            m = _DATE_AFTER.match(text, d.end)
+            m = _DATE_AFTER.match(text, end)
             if m:
                 out.append(Detection("DATE", m.start(1), m.end(1), 0.6, "after_institution"))
         return out

@@ -32,7 +32,8 @@ FILTERS_FILE = "filters.yaml"
 VERDICTS = {"drop": False, "keep": True}
 
 _EPONYM_FOLLOWERS = regex.compile(
-    r"^(?:'s|’s|')?\s+(?:disease|syndrome|sign|signs|test|reflex|maneuver|manoeuvre|phenomenon|"
+    # (a line break only into a lower-case word: "Dr. <name>\nPROCEDURE:" is a heading)
+    r"^(?:'s|’s|')?(?:[ \t]+|[ \t]*\n[ \t]*(?=(?-i:\p{Ll})))(?:disease|syndrome|sign|signs|test|reflex|maneuver|manoeuvre|phenomenon|"
     r"lymphoma|sarcoma|palsy|tumou?r|ulcer|node|nodes|triad|criteria|score|scale|classification|"
     r"fracture|procedure|operation|repair|incision|disorder|law|rule|method|technique|position|"
     r"line|lines|body|bodies|cell|cells|nodule|nodules|block|catheter|tube|ratio|index|type|"
@@ -177,7 +178,12 @@ def _named_after_person_or_place(span: str) -> bool:
     named = [w for w in words[:-1] if w in first or w in last or w in cities]
     if len(words) >= 3 and words[-2] in _STREET_WORDS:
         return True  # "Manor Road Surgery": named after its street
-    return bool(named) and not any(w in _vocab() for w in named)
+    if bool(named) and not any(w in _vocab() for w in named):
+        return True
+    # a word no vocabulary knows is a name too: "South <Unlisted town> Surgery"
+    from deid.text.vocabulary import WordClass, classify
+
+    return any(len(w) > 2 and w.isalpha() and classify(w) is WordClass.UNKNOWN for w in words[:-1])
 
 
 

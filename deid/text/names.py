@@ -114,11 +114,16 @@ def trim_names(text: str, dets: list[Detection]) -> list[Detection]:
         caps = text[d.start : d.end].isupper()
         toks = [(m.start(), m.end(), m.group().casefold()) for m in WORD_TOKEN.finditer(text, d.start, d.end)]
         cut = 0
-        for k, (s, _e, w) in enumerate(toks[:-1]):
+        stops = [len(w) > 1 and w in STOPWORDS and w not in PARTICLES and (caps or text[s].islower()) for s, _e, w in toks]
+        for k in range(len(toks) - 1):
             # "by" or "BY" in capitals; a capitalised "An" in mixed case may be a name
-            if len(w) > 1 and w in STOPWORDS and w not in PARTICLES and (caps or text[s].islower()):
+            if stops[k]:
                 cut = k + 1
-        if cut and cut < len(toks):
+        first = stops.index(True) if True in stops else -1
+        if first > 0 and all(stops[first:]):
+            # function words swallowed after the name: "PT: <LAST>, <FIRST> IN HER 90S"
+            out.append(Detection(d.kind, d.start, toks[first - 1][1], d.score, d.source))
+        elif cut and cut < len(toks):
             out.append(Detection(d.kind, toks[cut][0], d.end, d.score, d.source))
         else:
             out.append(d)

@@ -47,6 +47,14 @@ _SERVICE_ENDINGS = ("ology", "scopy", "graphy", "ectomy", "otomy", "ostomy", "pl
 _VISIT_VERBS = frozenset({"visited", "visiting", "called", "phoned", "telephoned", "came", "stopped"})
 # the start of a clause: a line, a heading's colon, a sentence's full stop
 _CLAUSE_START = re.compile(r"(?:^|[\n:;.]|^\s*-)[ \t]*$")
+# an age right after a word: "mr <word> 47yo", "mrs <word>, 82", "(38F)"
+_AGE_AFTER = re.compile(r"[ \t]*[,(]?[ \t]*\d{1,3}[ \t]?(?:y|yo|y/o|yrs?|years?|-year-old|-yo|[mf])\b", re.IGNORECASE)
+_DIGIT_BEFORE = re.compile(r"(?:[^\W_]|\d[ \t]+)$")  # glued to a code, or a unit after a number
+_TWO_LETTER_FUNCTION_WORDS = frozenset(
+    "am an as at be by do go he hi if in is it me my no of oh ok on or pm so to up us we ya ye yo".split()
+)
+_BRACKET_GAP = re.compile(r"[ \t]*\([ \t]*")
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "sra", "srta", "herr", "frau", "mme", "mlle", "madame", "monsieur", "signora", "mevr"})
 _LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
 
 
@@ -75,6 +83,7 @@ class SlotRules:
     person_before_strong: frozenset[str]
     person_before_weak: frozenset[str]
     person_cue_phrases: re.Pattern[str]
+    person_cue_last: frozenset[str]  # the last word of each cue phrase: a cheap test first
     person_after: frozenset[str]
     person_after_strong: frozenset[str]
     place_verbs: frozenset[str]
@@ -94,6 +103,7 @@ class SlotRules:
     place_residence_words: frozenset[str] = frozenset()
     place_geo_words: frozenset[str] = frozenset()
     place_not_named: frozenset[str] = frozenset()
+    place_origin_before: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
     state_after: re.Pattern[str] = re.compile(r"(?!)")
 
@@ -106,8 +116,9 @@ def rules() -> SlotRules:
         return frozenset(str(w).casefold() for w in spec[key])
 
     phrases = re.compile(r"\b(?:" + "|".join(spec["person_cue_phrases"]) + r")[ \t:,]*$", re.IGNORECASE)
+    last = frozenset(str(w).casefold() for w in spec["person_cue_last_words"])
     return SlotRules(
-        words("person_before_strong"), words("person_before_weak"), phrases, words("person_after"),
+        words("person_before_strong"), words("person_before_weak"), phrases, last, words("person_after"),
         words("person_after_strong"), words("place_verbs"), words("place_prepositions"),
         words("place_after"), words("place_generic"),
         words("place_abbrev_before"), words("place_abbrev_not"),
@@ -115,6 +126,7 @@ def rules() -> SlotRules:
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
         words("place_saint"), words("place_ward_cues"),
         words("place_area_words"), words("place_residence_words"), words("place_geo_words"), words("place_not_named"),
+        words("place_origin_before"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
@@ -208,14 +220,22 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if c is WordClass.UNKNOWN and style != "caps" and _NAME_SHAPE.match(w) and w[0].isupper() and w[1:].islower():
                 out.append(self._result("PERSON", s, e, 0.6, "gate_capitalised"))
                 continue
-            # 2. after a person cue
-            if i + 1 < n and close(i, i + 1):
-                strong = low in r.person_before_strong
-                weak = low in r.person_before_weak
+            # 2. after a person cue ("wife (<name>)": a strong cue may put its name in brackets)
+            if i + 1 < n and (close(i, i + 1) or low in r.person_before_strong and _BRACKET_GAP.fullmatch(text, e, toks[i + 1][0])):
+                # a cue of several words ("spoke with", "copy to", "admitted under") is strong
+                phrase = low not in r.person_before_strong and low in r.person_cue_last and (
+                    r.person_cue_phrases.search(text, max(0, s - 30), toks[i + 1][0]) is not None)
+                strong = low in r.person_before_strong or phrase
+                weak = low in r.person_before_weak and not strong
                 if low in r.person_after and "." in text[e : toks[i + 1][0]]:
                     strong = weak = False  # "per rn. per report": a credential ends its sentence
                 if strong or weak:
                     j = take_name(i + 1, strong)
+                    if phrase and j > i + 1 and classes[i + 1] is WordClass.AMBIGUOUS and len(toks[i + 1][2]) <= 2:
+                        j = i + 1  # "spoke with ho re plan": a phrase takes no two-letter shorthand
+                    if (j == i + 1 and strong and low in _TITLES and classes[i + 1] is WordClass.AMBIGUOUS
+                            and lows[i + 1] not in _AFTER_TITLE_NOT_NAMES and _AGE_AFTER.match(text, toks[i + 1][1])):
+                        j = i + 2  # "bed 4 mr <everyday word> 47yo": a title, a word, an age
                     if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):
                         # a kinship word or a title outranks a pattern's guess on the same span
                         out.append(self._result("PERSON", toks[i + 1][0], toks[j - 1][1], 0.9 if strong else 0.6, "gate_person_cue"))
@@ -227,7 +247,10 @@ class VocabularyGateRecognizer(EntityRecognizer):
             # 2c. a two-letter hospital abbreviation after a preposition of place
             if (low in r.place_abbrev_before and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2
                     and classes[i + 1] is not WordClass.SAFE and lows[i + 1] not in r.place_abbrev_not
-                    and (toks[i + 1][2].isupper() or style == "lower")):
+                    and (toks[i + 1][2].isupper() or style == "lower"
+                         # lower case in mixed-case writing too, when no function word
+                         # ("she had at <xx>. presents"): the abbreviation is the unusual word
+                         or toks[i + 1][2].islower() and lows[i + 1] not in _TWO_LETTER_FUNCTION_WORDS)):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
             # 2d. in mixed-case writing, three or four capitals the vocabulary does not know
             # after a preposition of place: an organisation's abbreviation ("system from <XYZ>")
@@ -237,7 +260,15 @@ class VocabularyGateRecognizer(EntityRecognizer):
             # 3. an initial and a word: "W. MAROTTA", "q. lander"
             if len(w) == 1 and w.isalpha() and text[e : e + 1] == "." and i + 1 < n and close(i, i + 1):
                 c2 = classes[i + 1]
-                if c2 is WordClass.UNKNOWN or (c2 is WordClass.AMBIGUOUS and i + 2 < n and lows[i + 2] in r.person_after_strong):
+                w2 = toks[i + 1][2]
+                if c2 is WordClass.UNKNOWN or (c2 is WordClass.AMBIGUOUS and (
+                        i + 2 < n and lows[i + 2] in r.person_after_strong
+                        # in mixed-case writing a capital initial and a capitalised word
+                        # that is also a name: "Assistant: B. <Everyday>", "by K. <Word>"
+                        # (not a strain's genus, a unit or a code's last letter: "E. Coli",
+                        # "101.3 F. <Word>", "<serial>C. <Word>")
+                        or style == "mixed" and w.isupper() and w2[:1].isupper() and w2[1:].islower() and len(w2) > 2
+                        and is_name_like(w2) and not _DIGIT_BEFORE.search(text, max(0, s - 8), s))):
                     out.append(self._result("PERSON", s, toks[i + 1][1], 0.6, "gate_initial"))
             # 4. before a credential or "aware": walk back over non-safe words
             if low in r.person_after and i > 0 and close(i - 1, i) and toks[i - 1][2] != "@":
@@ -278,7 +309,7 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 verb = lows[i - 1] in r.place_verbs or (i > 1 and lows[i - 2] in r.place_verbs and lows[i - 1] in ("back", "the"))
                 if verb:
                     j = i + 1
-                    if lows[j] == "the" and j + 1 < n:
+                    if lows[j] in ("the", "a", "an") and j + 1 < n:
                         j += 1
                     k = j
                     while k < n and k - j < 3 and (k == j or close(k - 1, k)):
@@ -308,6 +339,24 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if (low == "in" and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2 and toks[i + 1][2].isupper()
                     and style != "caps" and i > 0 and lows[i - 1] in _LIVES):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.9, "gate_place_named"))  # outranks NER's guess
+            # 5f. where a person lives or comes from, in mixed-case writing: a Title-case
+            # word after "lives (with <whom>) in", "<woman> from", "Dr <name> in" names the
+            # town however everyday the word ("lives with her son in <Reading>", "a woman
+            # from <Sale>"); clinical terms, services, months and kinds of place stay
+            if (style == "mixed" and low in ("in", "from") and 0 < i and i + 1 < n and close(i, i + 1)
+                    and toks[i + 1][2][:1].isupper() and (
+                        (low == "in" and any(lows[k] in _LIVES for k in range(max(0, i - 6), i)) and same_line(max(0, i - 6), i))
+                        or (low == "from" and lows[i - 1] in r.place_origin_before and close(i - 1, i))
+                        or (low == "in" and i > 1 and lows[i - 2] in ("dr", "doctor") and close(i - 2, i - 1) and close(i - 1, i)
+                            and toks[i - 1][2][:1].isupper()))):
+                k = i + 1
+                while k < n and k - i <= 3 and (k == i + 1 or close(k - 1, k)) and _titled_place_word(toks[k][2], lows[k], r, k > i + 1):
+                    k += 1
+                # a phrase that runs on in capitals or into a number is a kind of home or a
+                # ward ("in Assisted Living", "in Section 8 housing"), not a town
+                runs_on = k < n and re.fullmatch(r"[ \t]+", text[toks[k - 1][1] : toks[k][0]]) is not None and toks[k][2][:1].isupper()
+                if k > i + 1 and not runs_on and not re.match(r"[ \t]*\d", text[toks[k - 1][1] :]):
+                    out.append(self._result("LOCATION", toks[i + 1][0], toks[k - 1][1], 0.6, "gate_place"))
             # 5e. "<town> <state>": a word the vocabulary does not know right before a
             # state's name ("this <town> maryland's facility")
             if i + 1 < n and close(i, i + 1) and c is WordClass.UNKNOWN and _NAME_SHAPE.match(w) and (

@@ -265,3 +265,135 @@ def test_split_patterns_find_exactly_what_the_originals_find():
             for t in texts:
                 assert [m.span() for m in iter_matches(rx, lead, t)] == [m.span() for m in whole.finditer(t)], spec.name
     assert split >= 10
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Social: never smoker. Retired (Quorbeck Freight).\nFamily hx: none", "Quorbeck Freight"),
+    ("Social: retired from Quorbeck Motors. PMH: HTN", "Quorbeck Motors"),
+    ("71 yo woman, unemployed (previously at Royal Quorbeck), lives alone", "Royal Quorbeck"),
+    ("Previously worked as a teacher at Dorrow, Quen and Marbeck. Has asthma.", "Dorrow, Quen and Marbeck"),
+    ("TTO for bed 3 to Quorbeck Rehabilitation Centre (Level 5)", "Quorbeck Rehabilitation Centre"),
+    ("ANESTHESIA: General, Dr. Quelmark\nPROCEDURE: Pfannenstiel incision.", "Quelmark"),
+    ("Pt Quen Dorrow, (94), called re OSA", "94"),
+    ("Sex: F   Age: (104)\nCollected: today", "104"),
+])
+def test_employers_centres_and_bracketed_ages(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "Retired (2015). Retired early.",
+    "Sats, (94) on RA. Hb (95) stable.",
+    "Murphy\nsign positive on exam",
+])
+def test_employer_and_age_look_alikes_stay(text_engine, text):
+    assert [d for d in find_phi(text) if d.kind in ("ORGANIZATION", "AGE", "PERSON")] == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # messages: headers, greetings and sign-offs name people by everyday words
+    ("From: Sunny Quorbeck <sq1@example.org>\nTo: Will Dorrow <wd@example.org>\nSent: today", "Will Dorrow"),
+    ("Hi Sunny,\n\nThanks - I saw her this morning.", "Sunny"),
+    ("Thanks for the advice.\n\nCheers,\nPat\n", "Pat"),
+    ("KIND REGARDS - Q.X.\n", "Q.X."),
+    # a single name with an age in brackets, also after a ward
+    ("BED 1: RAIN (87 Y/O) COLLES FRACTURE", "RAIN"),
+    ("Thanks - I saw Dew (ICU, 96yo) this morning.", "Dew"),
+    # a byline's town, a name before a date of birth, a dictating doctor, initials
+    ("Posted by Jo Quorbeck, MD, Cardiology, Lantern Bay\n\nColleagues,", "Lantern Bay"),
+    ("dictating a clinic letter for sunny brook date of birth 3 june 1951", "sunny brook"),
+    ("Dictated 19/02/2018 00:09 by Shore, S.\n", "Shore, S"),
+    ("(Consent obtained. Pt name QX — please blur the tattoo)", "QX"),
+    ("son Quen on his way from Lantern 0492 685 279", "Lantern"),
+])
+def test_message_names_bylines_and_dictation(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "Hi all,\nDear colleagues,\nThanks,\nThe ICU team",
+    "Yours sincerely,\nConsultant Physician",
+    "Posted by Jo Quorbeck, MD, Internal Medicine\n\nColleagues, input welcome.",
+    "Mother (65 yo) with MI. Pt (72M). Female (45 y/o).",
+    "for the review, dob checked at the bedside",
+])
+def test_message_look_alikes_stay(text_engine, text):
+    found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.kind in ("PERSON", "LOCATION")]
+    assert not [f for f in found if "Quorbeck" not in f[0]], found
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # a role at an organisation; lower-case practices and units named without a hospital word
+    ("Social: married, his wife is CEO of QXB; nonsmoker.", "QXB"),
+    ("Wife is a teacher at Lantern Academy, retired.", "Lantern Academy"),
+    ("seen by dr quelmark at brookdale cardiology associates in may", "brookdale cardiology associates"),
+    ("dialysis at springfield dialysis unit three times a week", "springfield dialysis unit"),
+    # header and subject lines, signature lines, author lists, a name before its date of birth
+    ("[02:14] AB: pt in bay 2 - holly stone, dob 11-Feb-58, pH 7.30", "holly stone"),
+    ("To: Dr Quelmark (ABG team)\nRe: Star Noble, UR: 1080377, seen today", "Star Noble"),
+    ("RE: SHEPHERD, Brook   DOB: 1977   NHC 127429", "SHEPHERD, Brook"),
+    ("ICU PROGRESS NOTE  Bed 10\nSterling Marsh | in her late nineties | 2 wks in ICU", "Sterling Marsh"),
+    ("Plan as above.\n— Sterling Marsh, ST5 Psychiatry", "Sterling Marsh"),
+    ("Authors: Quen B. Dorrow¹, Heath Moss²\n¹ Department of Medicine", "Heath Moss"),
+    # cue phrases of several words are strong cues
+    ("end of dictation copy to sandy carpenter at the practice", "sandy carpenter"),
+    ("pt doing well. spoke with ruby at length today", "ruby"),
+])
+def test_roles_headers_signatures_and_cue_phrases(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "She is the director of Nursing; he is an Engineer with PhD; retired teacher of Biology.",
+    "RE: CT Head, 2 views\nSubject: Annual review\n- Vital Signs, stable\nBP 120/80 | 72 bpm",
+    "spoke with family at bedside. seen by cardiology. discussed with team. spoke with ho re plan.",
+    "went to urgent care, then to the dialysis unit",
+])
+def test_role_header_and_cue_look_alikes_stay(text_engine, text):
+    found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.kind in ("PERSON", "LOCATION", "ORGANIZATION")]
+    assert found == [], found
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Frank Quen | Registrar | South Quorbeck Surgery\nBleep 4781", "South Quorbeck Surgery"),
+    ("Frank Quen | Registrar | South Quorbeck Surgery\nBleep 4781", "Frank Quen"),
+    ("Lasix given at 1400. ICU. Kind regards - Sunny\nBed 2: stable", "Sunny"),
+    ("Thank you for seeing this (105) gentleman with asthma", "105"),
+    ("ED TRIAGE\nPT: IVY QUORBECK 69 YEAR OLD MR# 615921166", "IVY QUORBECK"),
+    ("ED TRIAGE\nPT: QUORBECK, LORRAINE IN HER 90S CHART # 53224", "QUORBECK, LORRAINE"),
+    ("diagnosed by Dr Quen at Kaiser Permanente Oakland in Reading. Since then stable", "Reading"),
+])
+def test_practices_signatures_and_places_after_institutions(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+@pytest.mark.parametrize("text", [
+    "Referred to General Surgery and Vascular Surgery. Day Surgery unit. Underwent Hand Surgery.",
+    "Plastic Surgery review; Bariatric Surgery clinic; Orthopaedic Surgery follow-up.",
+    "Seen at the clinic in the morning; BP 120/80 | RN to recheck",
+])
+def test_kinds_of_surgery_stay(text_engine, text):
+    assert [d for d in find_phi(text) if d.kind == "ORGANIZATION"] == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("she fell at her flat (Suite 606 3 Quorbeck Round, Lantern) and", "Suite 606 3 Quorbeck Round"),
+    ("to the centre (Level 5 678 Quorbeck Deviation, Lake Lantern QLD 2996); collect", "Level 5 678 Quorbeck Deviation"),
+    ("Family Medicine\n66/377 Quorbeck Piazza, Lanternton QLD 2184\nT 9247313143", "66/377 Quorbeck Piazza"),
+    ("Beaumont Hospital\n938 allé Quorbeck, Ville Lantern, NB K3V7G6", "938 allé Quorbeck"),
+    ("BIBA FROM 4607 QUORBECK VILLAGE, SOUTH HOPE, OR 14405 AFTER CXR.", "SOUTH HOPE"),
+])
+def test_australian_and_canadian_street_forms(text_engine, text, value):
+    spans = [text[d.start:d.end] for d in find_phi(text)]
+    assert any(value in s for s in spans), spans
+
+
+def test_acuity_and_doses_are_no_unit_addresses(text_engine):
+    text = "Vision 20/20 Both Eyes, Normal 2020. Suite 4 2 units given at 10 am."
+    assert [text[d.start:d.end] for d in find_phi(text) if d.kind == "ADDRESS" and "units" in text[d.start:d.end]] == []
+    text = "Braden 14.\nLabs: 20/40 OD, BNP 1240, trop I 0.04."
+    assert [d for d in find_phi(text) if d.kind == "ADDRESS"] == []
