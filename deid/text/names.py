@@ -121,8 +121,10 @@ def trim_names(text: str, dets: list[Detection]) -> list[Detection]:
                 cut = k + 1
         first = stops.index(True) if True in stops else -1
         if first > 0 and all(stops[first:]):
-            # function words swallowed after the name: "PT: <LAST>, <FIRST> IN HER 90S"
-            out.append(Detection(d.kind, d.start, toks[first - 1][1], d.score, d.source))
+            # function words swallowed after the name: "PT: <LAST>, <FIRST> IN HER 90S";
+            # a two-letter one right after it stays in ("He", "An", "To" are names too)
+            keep = first + 1 if len(toks[first][2]) <= 2 else first
+            out.append(Detection(d.kind, d.start, toks[keep - 1][1], d.score, d.source))
         elif cut and cut < len(toks):
             out.append(Detection(d.kind, toks[cut][0], d.end, d.score, d.source))
         else:

@@ -25,3 +25,19 @@ def test_a_trailing_credential_is_cut_from_a_name():
     text = "seen by Zorvan Do"
     d = Detection("PERSON", text.index("Zorvan"), len(text), 0.9, "name_title")
     assert trim_credentials(text, d) == d
+
+
+def test_a_two_letter_last_name_part_is_not_trimmed_as_a_function_word(text_engine):
+    """"He", "An", "To" are surnames and given names as well as function words: a name
+    guess ending in one keeps it (trimming "IN HER" after a name must not cut "HE")."""
+    from deid.text.names import trim_names
+
+    for text, value in (("PATIENT NAME: ZORVAN HE", "ZORVAN HE"), ("PT: QUELMARK, THI AN IN HER 90S", "QUELMARK, THI AN")):
+        d = Detection("PERSON", text.index(value.split()[0]), text.index(value) + len(value), 0.9, "name_context")
+        if "IN HER" in text:
+            d = Detection("PERSON", d.start, text.index(" 90S"), 0.9, "name_context")
+        (out,) = trim_names(text, [d])
+        assert value in text[out.start : out.end], text[out.start : out.end]
+    text = "PATIENT NAME: ZORVAN HE\nDOB: 01/02/1950"
+    out = scrub_texts([text], None, CaseContext.ephemeral())[0].text
+    assert "ZORVAN" not in out and " HE\n" not in out, out
