@@ -107,11 +107,14 @@ class OcrEngine(ABC):
     def read(self, image: np.ndarray, boxes: list[TextBox]) -> None:
         """Recognise ``boxes`` (found earlier, e.g. with ``recognize=False``) in place.
 
-        Default: each box's neighbourhood is run through :meth:`detect` at full scale and
-        the best read is kept. Engines that can read a given quad override this.
+        Default: each box not read yet has its neighbourhood run through :meth:`detect` at
+        full scale and the best read is kept (a box with text keeps it). Engines that can
+        read a given quad override this.
         """
         h, w = image.shape[:2]
         for b in boxes:
+            if b.text:
+                continue  # read by detect already (Tesseract always reads): a crop re-read is worse
             x, y, bw, bh = b.box
             m = max(4, bh // 2)
             x0, y0 = max(0, x - m), max(0, y - m)

@@ -82,3 +82,24 @@ def test_flushing_denormal_weights_keeps_the_detector_output():
     maps = [ort.InferenceSession(m, so, providers=["CPUExecutionProvider"]).run(None, {"x": blob})[0] for m in (raw, flushed)]
     assert maps[0].max() > 0.5  # the frame has text
     np.testing.assert_allclose(maps[1], maps[0], atol=1e-6)
+
+
+def test_read_keeps_what_an_engine_that_always_reads_already_read():
+    """OcrEngine.read (used by the inverted pass on boxes found with recognize=False)
+    must not replace Tesseract's own line reads with a re-read of a crop around each
+    box: on closely spaced lines the crop's best line was a fragment or nothing, and a
+    box that reads nothing at a low detector score is dropped, not redacted."""
+    from PIL import ImageDraw, ImageFont
+
+    engine = get_ocr_engine("tesseract", 1)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 18)
+    img = Image.new("RGB", (520, 140), (250, 250, 250))
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 40), "QUELMARK ZORVAN", font=font, fill=(10, 10, 10))
+    draw.text((20, 56), "LT KIDNEY  LONG", font=font, fill=(10, 10, 10))
+    arr = _rgb(img)
+    boxes = engine.detect(arr, OcrOptions(scale=1.0, recognize=False))
+    before = [(b.text, b.score) for b in boxes]
+    assert any("ZORVAN" in t for t, _s in before), before  # the test can fail: it was read
+    engine.read(arr, boxes)
+    assert [(b.text, b.score) for b in boxes] == before
