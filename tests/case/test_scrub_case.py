@@ -151,3 +151,17 @@ def test_part_results_carry_output_facts():
     assert dcm.format == "DICOM" and dcm.sop_instance_uid and dcm.modality == "CT"
     assert img.format in {"JPEG", "PNG"} and img.width == 420 and img.height == 300
     assert txt.format == "TEXT"
+
+
+def test_a_dicom_the_scrubber_cannot_parse_is_withheld_and_its_header_still_teaches_the_case():
+    # The case parses each header once (parse_dicom -> learn_from_dataset -> scrub_dicom);
+    # a file that parse fails (truncated pixel data) is still read for the deny-list by the
+    # lenient pre-pass, and withheld with its reason, never written.
+    dcm = make_dicom(name="YOUNG^HOPE")[:-100]
+    text = "Reviewed today: young hope, 34, with chest pain. Family has hope."
+    result = scrub_case([CasePart(dcm, name="a.dcm"), text], context=CaseContext(KEY))
+    dcm_part, text_part = result.parts
+    assert dcm_part.withheld and dcm_part.report.withheld_reason == "truncated"
+    assert dcm_part.data is None and dcm_part.name is None
+    assert not text_part.withheld
+    assert {"young", "hope"}.isdisjoint(_words(text_part.text or ""))
