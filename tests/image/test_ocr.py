@@ -103,3 +103,15 @@ def test_read_keeps_what_an_engine_that_always_reads_already_read():
     assert any("ZORVAN" in t for t, _s in before), before  # the test can fail: it was read
     engine.read(arr, boxes)
     assert [(b.text, b.score) for b in boxes] == before
+
+
+def test_a_model_the_denormal_flush_cannot_parse_makes_the_engine_unavailable(monkeypatch):
+    """A detector or recogniser file that is not the ONNX protobuf flush_denormals reads
+    (truncated, another format) stops the engine with EngineUnavailable (callers
+    withhold), never a session built from a half-read model."""
+    from deid.image import _onnx_shapes
+
+    real = _onnx_shapes.flush_denormals
+    monkeypatch.setattr(_onnx_shapes, "flush_denormals", lambda model: real(model[: len(model) // 2]))
+    with pytest.raises(EngineUnavailable):
+        get_ocr_engine("rapidocr", 5)
