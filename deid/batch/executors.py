@@ -120,15 +120,87 @@ WORKER_MEMORY_BYTES = 1 << 30
 
 
 def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask: a container's or taskset's
-    limit), not the machine's count."""
+    """CPUs this process may run on: its affinity mask (a cpuset or taskset's limit) and
+    its cgroup's CPU quota (``docker --cpus``, a Kubernetes CPU limit), not the machine's
+    count."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        n = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
+        n = max(1, os.cpu_count() or 1)
+    quota = _cgroup_cpus()
+    return max(1, min(n, quota)) if quota is not None else n
 
 
-def _available_memory() -> int | None:
+# A container's limits: /proc/meminfo and the affinity mask show the host's.
+_PROC_CGROUP = "/proc/self/cgroup"
+_CGROUP_FS = "/sys/fs/cgroup"
+
+
+def _cgroup_dirs(controller: str) -> list[tuple[str, bool]]:
+    """(folder, is_v2) of this process's cgroup for ``controller`` and of its ancestors."""
+    try:
+        with open(_PROC_CGROUP, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return []
+    out: list[tuple[str, bool]] = []
+    for line in lines:
+        hid, _, rest = line.partition(":")
+        ctrls, _, path = rest.partition(":")
+        if hid == "0" and not ctrls:
+            base, v2 = _CGROUP_FS, True
+        elif controller in ctrls.split(","):
+            base, v2 = os.path.join(_CGROUP_FS, ctrls), False
+        else:
+            continue
+        parts = [p for p in path.split("/") if p]
+        out += [(os.path.join(base, *parts[:k]), v2) for k in range(len(parts), -1, -1)]
+    return out
+
+
+def _read_ints(folder: str, *names: str) -> list[int] | None:
+    try:
+        vals = []
+        for name in names:
+            with open(os.path.join(folder, name), encoding="ascii") as fh:
+                vals.append(int(fh.read().split()[0]))
+        return vals
+    except (OSError, ValueError, IndexError):  # absent, or "max": no limit there
+        return None
+
+
+def _cgroup_cpus() -> int | None:
+    """The tightest CPU quota of this process's cgroups, rounded up; None if none."""
+    best: int | None = None
+    for folder, v2 in _cgroup_dirs("cpu"):
+        vals: list[int] | None
+        if v2:
+            try:  # "<quota> <period>", or "max <period>": no quota there
+                with open(os.path.join(folder, "cpu.max"), encoding="ascii") as fh:
+                    vals = [int(v) for v in fh.read().split()[:2]]
+            except (OSError, ValueError):
+                vals = None
+        else:
+            vals = _read_ints(folder, "cpu.cfs_quota_us", "cpu.cfs_period_us")
+        if vals and len(vals) == 2 and vals[0] > 0 and vals[1] > 0:
+            n = -(-vals[0] // vals[1])
+            best = n if best is None else min(best, n)
+    return best
+
+
+def _cgroup_memory() -> int | None:
+    """Memory left under the tightest memory limit of this process's cgroups; None if none."""
+    best: int | None = None
+    for folder, v2 in _cgroup_dirs("memory"):
+        names = ("memory.max", "memory.current") if v2 else ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        vals = _read_ints(folder, *names)
+        if vals and vals[0] < (1 << 60):  # v1 writes "no limit" as ~2**63
+            left = max(0, vals[0] - vals[1])
+            best = left if best is None else min(best, left)
+    return best
+
+
+def _meminfo_available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
@@ -137,6 +209,12 @@ def _available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def _available_memory() -> int | None:
+    """Memory available now: the host's, and what this process's cgroup limit leaves."""
+    found = [m for m in (_meminfo_available(), _cgroup_memory()) if m is not None]
+    return min(found) if found else None
 
 
 # Auto gives each worker at least this many inputs. A worker costs ~1.5 s of CPU to start

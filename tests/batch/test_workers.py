@@ -46,6 +46,7 @@ def test_a_case_is_never_split_across_chunks():
 def test_auto_is_bounded_by_cpus_memory_and_cases(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)), raising=False)
     monkeypatch.setattr(executors, "_available_memory", lambda: 64 << 30)
+    monkeypatch.setattr(executors, "_PROC_CGROUP", "/nonexistent/cgroup")  # no container quota
     assert executors.usable_cpus() == 8
     assert executors.auto_workers() == 8
     assert executors.auto_workers(3) == 3  # no more processes than cases
@@ -84,3 +85,36 @@ def test_auto_runs_a_single_case_in_this_process(tmp_path, monkeypatch):
     summary = run_batch(tmp_path / "src", tmp_path / "out", BatchOptions(policy=policy, key=b"k" * 32, workers=0))
     assert summary.scrubbed == 3 and summary.workers == 1  # one case: no pool is started
     assert summary.to_dict()["workers"] == 1
+
+
+def _cgroup(tmp_path, monkeypatch, proc: str, files: dict[str, str]) -> None:
+    (tmp_path / "proc_cgroup").write_text(proc)
+    for rel, body in files.items():
+        (tmp_path / "fs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / rel).write_text(body)
+    monkeypatch.setattr(executors, "_PROC_CGROUP", str(tmp_path / "proc_cgroup"))
+    monkeypatch.setattr(executors, "_CGROUP_FS", str(tmp_path / "fs"))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    monkeypatch.setattr(executors, "_meminfo_available", lambda: 64 << 30)
+
+
+def test_auto_counts_a_container_cpu_quota_and_memory_limit_cgroup_v2(tmp_path, monkeypatch):
+    # docker --cpus 2 --memory 4g leaves the affinity mask and /proc/meminfo at the host's:
+    # without the cgroup limits auto started 16 workers in a 4 GiB container (OOM kills).
+    _cgroup(tmp_path, monkeypatch, "0::/job\n", {
+        "job/cpu.max": "200000 100000\n", "job/memory.max": str(4 << 30), "job/memory.current": str(1 << 30),
+    })
+    assert executors.usable_cpus() == 2
+    assert executors.auto_workers(1000, 10_000) == 2
+    (tmp_path / "fs" / "job" / "cpu.max").write_text("max 100000\n")
+    assert executors.usable_cpus() == 16
+    assert executors.auto_workers(1000, 10_000) == 3  # 3 GiB left under the limit
+
+
+def test_auto_counts_a_container_cpu_quota_and_memory_limit_cgroup_v1(tmp_path, monkeypatch):
+    _cgroup(tmp_path, monkeypatch, "4:memory:/\n2:cpu,cpuacct:/\n", {
+        "cpu,cpuacct/cpu.cfs_quota_us": "150000\n", "cpu,cpuacct/cpu.cfs_period_us": "100000\n",
+        "memory/memory.limit_in_bytes": str(2 << 30), "memory/memory.usage_in_bytes": str(3 << 29),
+    })
+    assert executors.usable_cpus() == 2  # 1.5 CPUs of quota: 2 processes
+    assert executors.auto_workers(1000, 10_000) == 1  # 0.5 GiB left
