@@ -17,7 +17,7 @@ from typing import Any
 
 from deid.batch.manifest import Entry
 from deid.core.errors import reason_of
-from deid.runtime import alarms_delivered, time_budget, warm_engines
+from deid.runtime import time_budget, warm_engines
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,6 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes, *, pol
     context = CaseContext(key, case_id=task.case_dir)
     items = [CasePart(data, name=rel) for rel, data in task.inputs]
     book = run_series_book(task.series_run) if task.series_run else None
-    alarms = alarms_delivered()
     # limits.timeout_s per input, as one budget for the case (SIGALRM, main thread only:
     # not enforced on Dask worker threads, see the README).
     try:
@@ -174,14 +173,6 @@ def process_case(task: CaseTask, policy_data: dict[str, Any], key: bytes, *, pol
         if book is not None:  # a memory cut off mid-slice is not trusted by the next case
             drop_series_book()
         raise
-    if alarms_delivered() != alarms:
-        if book is not None:
-            drop_series_book()
-        # Some library code may have caught the alarm and carried on with half a
-        # detection pass: the whole case is withheld, never trusted.
-        from deid.core.errors import DeadlineExceeded
-
-        raise DeadlineExceeded("the case's time budget ran out", reason="deadline_exceeded")
     entries: list[Entry] = []
     files: list[tuple[str, bytes]] = []
     review: list[dict[str, Any]] | None = [] if task.review else None
