@@ -10,6 +10,7 @@ is ever copied through.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
@@ -17,6 +18,7 @@ import os
 import re
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -142,17 +144,8 @@ def parse_dicom(
     policy = policy or DEFAULT_POLICY
     started = time.perf_counter()
     buf = _read_source(source, policy.dicom.max_file_bytes)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pydicom's warnings can quote values (PHI)
-            parsed = _parse_buffer(buf, policy, started)
-    except DeidError:
-        raise
-    except Exception as exc:  # a parser or library failure: withhold, never pass through
-        log.warning("dicom parse failed: %s", type(exc).__name__)
-        raise WithheldError(
-            f"the DICOM file could not be processed ({type(exc).__name__})", reason="unreadable"
-        ) from None
+    with _withheld_on_failure("parse"):
+        parsed = _parse_buffer(buf, policy, started)
     parsed.used = False
     return parsed
 
@@ -188,17 +181,25 @@ def scrub_dicom(
         parsed = None
         started = time.perf_counter()
         buf = _read_source(source, policy.dicom.max_file_bytes)
+    with _withheld_on_failure("scrub"):
+        if parsed is None:
+            parsed = _parse_buffer(buf, policy, started)
+        result = _scrub(parsed, policy, context, series)
+    return result
+
+
+@contextlib.contextmanager
+def _withheld_on_failure(step: str) -> Iterator[None]:
+    """pydicom's warnings can quote element values (PHI): none gets out of the block. A
+    parser or library failure in it withholds the file, never passes it through."""
     try:
         with warnings.catch_warnings():
-            # pydicom's warnings can quote element values (PHI): never let them out.
             warnings.simplefilter("ignore")
-            if parsed is None:
-                parsed = _parse_buffer(buf, policy, started)
-            return _scrub(parsed, policy, context, series)
+            yield
     except DeidError:
         raise
-    except Exception as exc:  # a parser or library failure: withhold, never pass through
-        log.warning("dicom scrub failed: %s", type(exc).__name__)
+    except Exception as exc:
+        log.warning("dicom %s failed: %s", step, type(exc).__name__)
         raise WithheldError(
             f"the DICOM file could not be processed ({type(exc).__name__})", reason="unreadable"
         ) from None
