@@ -108,8 +108,9 @@ class OcrEngine(ABC):
         """Recognise ``boxes`` (found earlier, e.g. with ``recognize=False``) in place.
 
         Default: each box not read yet has its neighbourhood run through :meth:`detect` at
-        full scale and the best read is kept (a box with text keeps it). Engines that can
-        read a given quad override this.
+        full scale and every line read there is kept, in reading order, with the best score
+        (a box with text keeps it): a safe neighbouring line read more surely never hides
+        the box's own text from the judge. Engines that can read a given quad override this.
         """
         h, w = image.shape[:2]
         for b in boxes:
@@ -120,8 +121,9 @@ class OcrEngine(ABC):
             x0, y0 = max(0, x - m), max(0, y - m)
             crop = np.ascontiguousarray(image[y0 : min(h, y + bh + m), x0 : min(w, x + bw + m)])
             reads = self.detect(crop, OcrOptions(scale=1.0)) if crop.size else []
-            best = max(reads, key=lambda r: r.score, default=None)
-            b.text, b.score = (best.text, best.score) if best is not None else ("", 0.0)
+            reads = sorted((r for r in reads if r.text), key=lambda r: (r.box[1], r.box[0]))
+            b.text = " ".join(r.text for r in reads)
+            b.score = max((r.score for r in reads), default=0.0)
 
 
 _REGISTRY: dict[str, Callable[[int], OcrEngine]] = {}

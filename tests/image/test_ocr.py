@@ -115,3 +115,30 @@ def test_a_model_the_denormal_flush_cannot_parse_makes_the_engine_unavailable(mo
     monkeypatch.setattr(_onnx_shapes, "flush_denormals", lambda model: real(model[: len(model) // 2]))
     with pytest.raises(EngineUnavailable):
         get_ocr_engine("rapidocr", 5)
+
+
+
+def test_default_read_keeps_every_line_of_the_crop():
+    """The default OcrEngine.read (for engines that cannot read a given quad) keeps every
+    line it reads around a box, not the best-scored one: a safe neighbouring line read
+    more surely must not hide the box's own text from the judge. The engine here is the
+    base class's contract with fixed reads (two lines in the crop, the name read less
+    surely), so the test does not depend on what a real engine happens to score."""
+    from deid.image.ocr import OcrEngine, TextBox
+
+    def quad(x: float, y: float, w: float, h: float) -> np.ndarray:
+        return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
+
+    class FixedReads(OcrEngine):
+        name = "fixed"
+
+        def detect(self, image, options=None):
+            return [
+                TextBox(quad(2, 30, 90, 10), "LT KIDNEY", 0.97),
+                TextBox(quad(2, 4, 90, 10), "QUELMARK ZORVAN", 0.61),
+            ]
+
+    box = TextBox(quad(10, 10, 80, 12))
+    FixedReads().read(np.zeros((60, 120, 3), np.uint8), [box])
+    assert box.text == "QUELMARK ZORVAN LT KIDNEY"
+    assert box.score == pytest.approx(0.97)
