@@ -220,7 +220,8 @@ def run_batch(
             # this process without starting a pool.
             inputs = sum(len(c.inputs) for c in todo)
             opts = dataclasses.replace(opts, workers=auto_workers(len(todo), inputs))
-        summary.workers = opts.workers
+        # Local worker processes only: with --dask or --server the work runs elsewhere.
+        summary.workers = 0 if (opts.dask or opts.server) else opts.workers
         remove_temp_files(out_root)
         if not opts.resume:
             _clear_previous_run(out_root, manifest_path)

@@ -36,6 +36,7 @@ def test_dask_run_matches_local_run_and_resumes(tmp_path: Path, cluster):
     local = run_batch(src, tmp_path / "local", BatchOptions(key=KEY))
     on_dask = run_batch(src, tmp_path / "dask", BatchOptions(key=KEY, dask=cluster.scheduler_address))
     assert on_dask.scrubbed == local.scrubbed == 8 and on_dask.withheld == 0
+    assert local.workers == 1 and on_dask.workers == 0  # no local worker processes on Dask
     a = {p.relative_to(tmp_path / "local"): p.read_bytes() for p in (tmp_path / "local").rglob("*") if p.is_file()}
     b = {p.relative_to(tmp_path / "dask"): p.read_bytes() for p in (tmp_path / "dask").rglob("*") if p.is_file()}
     assert a == b  # same key -> same output names, same content, same manifest
