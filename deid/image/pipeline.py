@@ -325,9 +325,10 @@ def detect_text_boxes(
     opts = OcrOptions(
         scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes, box_thresh=LOW_BOX_SCORE
     )
-    boxes = _faint_read(engine.detect(view, opts), policy)
+    raw = engine.detect(view, opts)
+    boxes = _faint_read(raw, policy)
     boxes += _split_blocks(view, boxes, opts, policy, engine)
-    boxes += _inverted_pass(view, boxes, opts, policy, engine)
+    boxes += _inverted_pass(view, boxes, opts, policy, engine, swallowed=_swallowed(raw, policy, view.shape))
     if policy.image.contrast_pass and h * w * opts.scale**2 <= _CONTRAST_PASS_PIXELS and _light(view):
         boxes += _contrast_pass(view, [b for b in boxes if texty(b, policy, view.shape)], opts, engine)
     return boxes, note
@@ -402,7 +403,20 @@ _INVERTED_EXTRA_BIN = (0.7,)
 _INVERTED_SCALE = 0.75
 
 
-def _inverted_pass(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, policy: Policy, engine: OcrEngine) -> list[TextBox]:
+def _swallowed(boxes: list[TextBox], policy: Policy, shape: tuple[int, ...]) -> bool:
+    """Did the detector take a texture covering most of the image for one text box?
+
+    Judged on every box the detector returned down to ``LOW_BOX_SCORE``, before faint
+    unread boxes are dropped: on speckle frames the sector-sized box often scores
+    0.4-0.5, and a name inside it is then lost just the same.
+    """
+    h, w = shape[:2]
+    return any(b.box[2] * b.box[3] > _TEXTURE_BLOCK_FRACTION * h * w and not texty(b, policy, shape) for b in boxes)
+
+
+def _inverted_pass(
+    view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, policy: Policy, engine: OcrEngine, *, swallowed: bool | None = None
+) -> list[TextBox]:
     """Text inside a texture (ultrasound speckle), found on the inverted image.
 
     On a 640x480 ultrasound frame whose speckle band carries a grey 11 px name, the first
@@ -420,9 +434,8 @@ def _inverted_pass(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, pol
     h, w = view.shape[:2]
     if h * w > _INVERTED_PASS_PIXELS:
         return []
-    swallowed = any(
-        b.box[2] * b.box[3] > _TEXTURE_BLOCK_FRACTION * h * w and not texty(b, policy, view.shape) for b in boxes
-    )
+    if swallowed is None:
+        swallowed = _swallowed(boxes, policy, view.shape)
     if _light(view) and not swallowed:
         return []
     scale = 1.0 if swallowed else _INVERTED_SCALE
