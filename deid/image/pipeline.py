@@ -454,8 +454,12 @@ def _inverted_pass(
             new.append(b)
     if opts.recognize:
         todo = [b for b in new if not opts.read_max_aspect or _aspect_ratio(b) <= opts.read_max_aspect]
-        if not opts.read_max_boxes or len(todo) <= opts.read_max_boxes:
-            engine.read(inv, todo)
+        if opts.read_max_boxes and len(todo) > opts.read_max_boxes:
+            # The inverted speckle at full scale can come back as a hundred blobs; the
+            # name among them is a line-shaped box. Read those (the others stay unread:
+            # faint or strict ones are dropped, the rest filled as unread text).
+            todo = sorted((b for b in todo if _line_shaped(b)), key=lambda b: -b.det_score)[: opts.read_max_boxes]
+        engine.read(inv, todo)
     out: list[TextBox] = []
     for b in new:
         if not b.text:
@@ -464,6 +468,14 @@ def _inverted_pass(
         if readable(b, policy) if b.strict else texty(b, policy, view.shape):
             out.append(b)
     return out
+
+
+# A box is line-shaped when it is text-sized and at least this many heights long.
+_LINE_MIN_ASPECT = 2.0
+
+
+def _line_shaped(b: TextBox) -> bool:
+    return b.height <= _TEXT_MAX_PX and _aspect_ratio(b) >= _LINE_MIN_ASPECT
 
 
 def _aspect_ratio(b: TextBox) -> float:
