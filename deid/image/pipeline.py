@@ -434,14 +434,20 @@ _SWALLOWED_FRACTION = 0.25
 _INVERTED_PASS_PIXELS = 800_000
 
 
-# The inverted map is also binarised at this level (see OcrOptions.extra_bin_thresh).
-_INVERTED_EXTRA_BIN = (0.7,)
+# The inverted map is also binarised at these levels (see OcrOptions.extra_bin_thresh).
+# Measured on 353 tuning speckle frames with a readable grey 10-12 px name (after the
+# texture-fraction and weak-read changes): names left 7 at 0.7 alone, 4 with 0.5 and 0.7,
+# 3 with 0.5, 0.7 and 0.8 (the name stands apart from the speckle at a level that varies
+# with the speckle's brightness); post-processing only, ~0.01 s more per frame for the reads.
+_INVERTED_EXTRA_BIN = (0.5, 0.7, 0.8)
 # Detector scale of the inverted pass on dark frames where the first pass saw no texture
 # box (at 1.0 where it did). Measured on 60 fresh random speckle frames with a readable grey
 # 10-12 px name: names left readable 3 of 41 (18 of 41 with the pass only behind a texture
 # box); running it at 1.0 on every dark frame also left 3, at 0.875 14, and cost
 # 0.05 s more per 640x480 frame than at 0.75.
 _INVERTED_SCALE = 0.75
+# ... and where it did.
+_INVERTED_SWALLOWED_SCALES: tuple[float, ...] = (1.0,)
 
 
 def _swallowed(boxes: list[TextBox], policy: Policy, shape: tuple[int, ...]) -> bool:
@@ -479,13 +485,15 @@ def _inverted_pass(
         swallowed = _swallowed(boxes, policy, view.shape)
     if _light(view) and not swallowed:
         return []
-    scale = 1.0 if swallowed else _INVERTED_SCALE
+    scales = _INVERTED_SWALLOWED_SCALES if swallowed else (_INVERTED_SCALE,)
     lines = [b for b in boxes if texty(b, policy, view.shape)]
     have = polygons_mask((h, w), [b.polygon for b in lines]) if lines else np.zeros((h, w), bool)
     # The inverted map binarised at 0.7 as well: measured on 19 random speckle frames with
     # a readable grey 10-12 px name, 16 names stood apart at 0.7, 12 at 0.3 alone.
     inv = np.ascontiguousarray(255 - view)
-    found = engine.detect(inv, dataclasses.replace(opts, scale=scale, recognize=False, extra_bin_thresh=_INVERTED_EXTRA_BIN))
+    found: list[TextBox] = []
+    for scale in scales:
+        found += engine.detect(inv, dataclasses.replace(opts, scale=scale, recognize=False, extra_bin_thresh=_INVERTED_EXTRA_BIN))
     # Only boxes that are not lines the first pass has are read (the inverted frame finds
     # the same annotation again: reading it twice was most of this pass's cost).
     new = []
