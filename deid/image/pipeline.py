@@ -472,11 +472,13 @@ def _inverted_pass(
     light, noisy ground) the detector finds it far more often, and more again when its
     map is also binarised at 0.7 (the name stands apart from the speckle there). It runs
     on every dark frame up to ``_INVERTED_PASS_PIXELS`` (at ``_INVERTED_SCALE``; at full
-    scale where the first pass saw texture covering most of the image) and on light ones
-    with such a texture box. One more detector run (0.05-0.09 s on such a frame). Only
-    boxes that are not lines of the first pass are read; a box found only at 0.7 counts
-    when it reads as text, the others as usual (:func:`texty`), and all are judged like
-    any other (the judge removes what it cannot read as safe annotation).
+    scale where the first pass, faint boxes included, saw texture covering more than
+    ``_SWALLOWED_FRACTION`` of the image) and on light ones with such a texture box. One
+    more detector run (0.05-0.09 s on such a frame). Only boxes that are not lines of the
+    first pass are read (when there are more than ``read_max_boxes``, the line-shaped
+    ones); a box found only at a stricter level (``_INVERTED_EXTRA_BIN``) counts when it
+    reads as text, the others as usual (:func:`texty`), and all are judged like any
+    other (the judge removes what it cannot read as safe annotation).
     """
     h, w = view.shape[:2]
     if h * w > _INVERTED_PASS_PIXELS:
