@@ -572,6 +572,26 @@ def timing(policy) -> dict[str, object]:
     return out
 
 
+def faint_frame(seed: int) -> tuple[np.ndarray, tuple[int, int, int, int], str]:
+    """One random 640x480 speckle frame with a grey 10-12 px name: (frame, name box, name)."""
+    fonts = [f for f in FONTS + ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"] if os.path.isfile(f)]
+    g = Hard(seed)
+    h, w = 480, 640
+    yy, xx = np.mgrid[:h, :w]
+    ang = np.arctan2(xx - 320, yy + 60)
+    r = np.hypot(xx - 320, yy + 60)
+    sector = (np.abs(ang) < 0.7) & (r > 90) & (r < 520)
+    arr = np.where(sector, g.np.rayleigh(g.rng.choice([30, 38, 45]), (h, w)), g.np.normal(8, 3, (h, w))).clip(0, 255)
+    name = g.name()
+    font = ImageFont.truetype(g.rng.choice(fonts), g.rng.choice([10, 11, 12]))
+    layer = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(layer).text((g.rng.randint(150, 330), g.rng.randint(120, 330)), name, font=font, fill=255)
+    a = np.asarray(layer, np.float32) / 255.0
+    ys, xs = np.nonzero(a > 0.1)
+    box = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+    return (arr * (1 - a) + g.rng.randint(110, 160) * a).astype(np.uint8), box, name
+
+
 def faint_speckle(n: int, start: int) -> dict[str, object]:
     """Grey 10-12 px names drawn inside the speckle of ``n`` random 640x480 ultrasound
     frames (seeds ``start`` ..): names RapidOCR reads on a crop before (1x, 2x), and names
@@ -583,7 +603,6 @@ def faint_speckle(n: int, start: int) -> dict[str, object]:
     from deid.image.judge import deny_match
     from deid.image.ocr import OcrOptions, get_ocr_engine
 
-    fonts = [f for f in FONTS + ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"] if os.path.isfile(f)]
     ocr = get_ocr_engine("rapidocr", 1)
     policy = Policy()
 
@@ -599,21 +618,7 @@ def faint_speckle(n: int, start: int) -> dict[str, object]:
     before = leaked = 0
     cpu: list[float] = []
     for seed in range(start, start + n):
-        g = Hard(seed)
-        h, w = 480, 640
-        yy, xx = np.mgrid[:h, :w]
-        ang = np.arctan2(xx - 320, yy + 60)
-        r = np.hypot(xx - 320, yy + 60)
-        sector = (np.abs(ang) < 0.7) & (r > 90) & (r < 520)
-        arr = np.where(sector, g.np.rayleigh(g.rng.choice([30, 38, 45]), (h, w)), g.np.normal(8, 3, (h, w))).clip(0, 255)
-        name = g.name()
-        font = ImageFont.truetype(g.rng.choice(fonts), g.rng.choice([10, 11, 12]))
-        layer = Image.new("L", (w, h), 0)
-        ImageDraw.Draw(layer).text((g.rng.randint(150, 330), g.rng.randint(120, 330)), name, font=font, fill=255)
-        a = np.asarray(layer, np.float32) / 255.0
-        ys, xs = np.nonzero(a > 0.1)
-        box = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
-        img = (arr * (1 - a) + g.rng.randint(110, 160) * a).astype(np.uint8)
+        img, box, name = faint_frame(seed)
         if not any(deny_match(t, read(img, box)) for t in name.split()):
             continue
         before += 1

@@ -325,9 +325,11 @@ def detect_text_boxes(
     opts = OcrOptions(
         scale=opts.scale, recognize=recognize, read_max_aspect=read_max_aspect, read_max_boxes=read_max_boxes, box_thresh=LOW_BOX_SCORE
     )
-    boxes = _faint_read(engine.detect(view, opts), policy)
+    raw = engine.detect(view, opts)
+    boxes = _faint_read(raw, policy)
     boxes += _split_blocks(view, boxes, opts, policy, engine)
-    boxes += _inverted_pass(view, boxes, opts, policy, engine)
+    boxes += _weak_reads(view, boxes, opts, policy, engine)
+    boxes += _inverted_pass(view, boxes, opts, policy, engine, swallowed=_swallowed(raw, policy, view.shape))
     if policy.image.contrast_pass and h * w * opts.scale**2 <= _CONTRAST_PASS_PIXELS and _light(view):
         boxes += _contrast_pass(view, [b for b in boxes if texty(b, policy, view.shape)], opts, engine)
     return boxes, note
@@ -385,24 +387,83 @@ def _split_blocks(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, poli
     return out
 
 
+# A line kept as annotation on a read below this score is looked at again (see _weak_reads).
+_WEAK_READ = 0.8
+# ... on a crop at this detector scale.
+_WEAK_READ_SCALE = 1.5
+
+
+def _weak_reads(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, policy: Policy, engine: OcrEngine) -> list[TextBox]:
+    """Lines inside boxes kept as annotation on a weak read, found on a crop of each.
+
+    On a speckle frame the detector can return one box 40-55 px tall around a grey 9 px
+    name and the speckle beside it, which the recogniser reads as one or two letters of
+    annotation ("S", "S 4") at 0.6; kept, the name stays. On a crop around such a box at
+    1.5x the name is its own box and reads whole (measured on tuning frames: 2 of 2).
+    Dark frames up to ``_INVERTED_PASS_PIXELS`` only (ultrasound, CT), at most
+    ``_MAX_BLOCKS`` boxes; the boxes found are judged like any other.
+    """
+    h, w = view.shape[:2]
+    if not opts.recognize or h * w > _INVERTED_PASS_PIXELS or _light(view):
+        return []
+    weak = [b for b in boxes if b.score < _WEAK_READ and kept_annotation(b, policy) and b.box[2] * b.box[3] <= _BLOCK_MAX_FRACTION * h * w]
+    if not weak or len(weak) > _MAX_BLOCKS:
+        return []
+    out: list[TextBox] = []
+    for blk in weak:
+        x, y, bw, bh = blk.box
+        m = max(8, bh // 2)
+        x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(w, x + bw + m), min(h, y + bh + m)
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        crop = np.ascontiguousarray(view[y0:y1, x0:x1])
+        for b in _faint_read(engine.detect(crop, dataclasses.replace(opts, scale=_WEAK_READ_SCALE)), policy):
+            b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
+            if texty(b, policy, view.shape):
+                out.append(b)
+    return out
+
+
 # A detector box covering more than this fraction of the image that is no text line is
-# texture the detector took for text (ultrasound speckle, fabric); text inside it is lost.
-_TEXTURE_BLOCK_FRACTION = 0.5
+# texture the detector took for text (ultrasound speckle, fabric); text inside it is lost,
+# and the inverted pass runs at full scale. Measured on 213 tuning speckle frames with a
+# readable grey name: at 0.5 one name in 120 more was left (its texture box covered 0.29
+# of the frame), at 0.25 none, same CPU per frame within 0.01 s.
+_SWALLOWED_FRACTION = 0.25
 # The inverted pass runs on images up to this size (an ultrasound frame, a CT slice).
 _INVERTED_PASS_PIXELS = 800_000
 
 
-# The inverted map is also binarised at this level (see OcrOptions.extra_bin_thresh).
-_INVERTED_EXTRA_BIN = (0.7,)
+# The inverted map is also binarised at these levels (see OcrOptions.extra_bin_thresh).
+# Measured on 353 tuning speckle frames with a readable grey 10-12 px name (after the
+# texture-fraction and weak-read changes): names left 7 at 0.7 alone, 4 with 0.5 and 0.7,
+# 3 with 0.5, 0.7 and 0.8 (the name stands apart from the speckle at a level that varies
+# with the speckle's brightness); post-processing only, ~0.01 s more per frame for the reads.
+_INVERTED_EXTRA_BIN = (0.5, 0.7, 0.8)
 # Detector scale of the inverted pass on dark frames where the first pass saw no texture
 # box (at 1.0 where it did). Measured on 60 fresh random speckle frames with a readable grey
 # 10-12 px name: names left readable 3 of 41 (18 of 41 with the pass only behind a texture
 # box); running it at 1.0 on every dark frame also left 3, at 0.875 14, and cost
 # 0.05 s more per 640x480 frame than at 0.75.
 _INVERTED_SCALE = 0.75
+# ... and where it did.
+_INVERTED_SWALLOWED_SCALES: tuple[float, ...] = (1.0,)
 
 
-def _inverted_pass(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, policy: Policy, engine: OcrEngine) -> list[TextBox]:
+def _swallowed(boxes: list[TextBox], policy: Policy, shape: tuple[int, ...]) -> bool:
+    """Did the detector take a texture covering most of the image for one text box?
+
+    Judged on every box the detector returned down to ``LOW_BOX_SCORE``, before faint
+    unread boxes are dropped: on speckle frames the sector-sized box often scores
+    0.4-0.5, and a name inside it is then lost just the same.
+    """
+    h, w = shape[:2]
+    return any(b.box[2] * b.box[3] > _SWALLOWED_FRACTION * h * w and not texty(b, policy, shape) for b in boxes)
+
+
+def _inverted_pass(
+    view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, policy: Policy, engine: OcrEngine, *, swallowed: bool | None = None
+) -> list[TextBox]:
     """Text inside a texture (ultrasound speckle), found on the inverted image.
 
     On a 640x480 ultrasound frame whose speckle band carries a grey 11 px name, the first
@@ -411,27 +472,30 @@ def _inverted_pass(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, pol
     light, noisy ground) the detector finds it far more often, and more again when its
     map is also binarised at 0.7 (the name stands apart from the speckle there). It runs
     on every dark frame up to ``_INVERTED_PASS_PIXELS`` (at ``_INVERTED_SCALE``; at full
-    scale where the first pass saw texture covering most of the image) and on light ones
-    with such a texture box. One more detector run (0.05-0.09 s on such a frame). Only
-    boxes that are not lines of the first pass are read; a box found only at 0.7 counts
-    when it reads as text, the others as usual (:func:`texty`), and all are judged like
-    any other (the judge removes what it cannot read as safe annotation).
+    scale where the first pass, faint boxes included, saw texture covering more than
+    ``_SWALLOWED_FRACTION`` of the image) and on light ones with such a texture box. One
+    more detector run (0.05-0.09 s on such a frame). Only boxes that are not lines of the
+    first pass are read (when there are more than ``read_max_boxes``, the line-shaped
+    ones); a box found only at a stricter level (``_INVERTED_EXTRA_BIN``) counts when it
+    reads as text, the others as usual (:func:`texty`), and all are judged like any
+    other (the judge removes what it cannot read as safe annotation).
     """
     h, w = view.shape[:2]
     if h * w > _INVERTED_PASS_PIXELS:
         return []
-    swallowed = any(
-        b.box[2] * b.box[3] > _TEXTURE_BLOCK_FRACTION * h * w and not texty(b, policy, view.shape) for b in boxes
-    )
+    if swallowed is None:
+        swallowed = _swallowed(boxes, policy, view.shape)
     if _light(view) and not swallowed:
         return []
-    scale = 1.0 if swallowed else _INVERTED_SCALE
+    scales = _INVERTED_SWALLOWED_SCALES if swallowed else (_INVERTED_SCALE,)
     lines = [b for b in boxes if texty(b, policy, view.shape)]
     have = polygons_mask((h, w), [b.polygon for b in lines]) if lines else np.zeros((h, w), bool)
     # The inverted map binarised at 0.7 as well: measured on 19 random speckle frames with
     # a readable grey 10-12 px name, 16 names stood apart at 0.7, 12 at 0.3 alone.
     inv = np.ascontiguousarray(255 - view)
-    found = engine.detect(inv, dataclasses.replace(opts, scale=scale, recognize=False, extra_bin_thresh=_INVERTED_EXTRA_BIN))
+    found: list[TextBox] = []
+    for scale in scales:
+        found += engine.detect(inv, dataclasses.replace(opts, scale=scale, recognize=False, extra_bin_thresh=_INVERTED_EXTRA_BIN))
     # Only boxes that are not lines the first pass has are read (the inverted frame finds
     # the same annotation again: reading it twice was most of this pass's cost).
     new = []
@@ -441,8 +505,12 @@ def _inverted_pass(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, pol
             new.append(b)
     if opts.recognize:
         todo = [b for b in new if not opts.read_max_aspect or _aspect_ratio(b) <= opts.read_max_aspect]
-        if not opts.read_max_boxes or len(todo) <= opts.read_max_boxes:
-            engine.read(inv, todo)
+        if opts.read_max_boxes and len(todo) > opts.read_max_boxes:
+            # The inverted speckle at full scale can come back as a hundred blobs; the
+            # name among them is a line-shaped box. Read those (the others stay unread:
+            # faint or strict ones are dropped, the rest filled as unread text).
+            todo = sorted((b for b in todo if _line_shaped(b)), key=lambda b: -b.det_score)[: opts.read_max_boxes]
+        engine.read(inv, todo)
     out: list[TextBox] = []
     for b in new:
         if not b.text:
@@ -451,6 +519,14 @@ def _inverted_pass(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, pol
         if readable(b, policy) if b.strict else texty(b, policy, view.shape):
             out.append(b)
     return out
+
+
+# A box is line-shaped when it is text-sized and at least this many heights long.
+_LINE_MIN_ASPECT = 2.0
+
+
+def _line_shaped(b: TextBox) -> bool:
+    return b.height <= _TEXT_MAX_PX and _aspect_ratio(b) >= _LINE_MIN_ASPECT
 
 
 def _aspect_ratio(b: TextBox) -> float:
