@@ -53,6 +53,9 @@ _DIGIT_BEFORE = re.compile(r"(?:[^\W_]|\d[ \t]+)$")  # glued to a code, or a uni
 _TWO_LETTER_FUNCTION_WORDS = frozenset(
     "am an as at be by do go he hi if in is it me my no of oh ok on or pm so to up us we ya ye yo".split()
 )
+# the end of what comes before a sentence: a line break, a heading's colon, a full stop
+_SENTENCE_START = re.compile(r"(?s:.*)(?:\n|[.:;!?][ \t]+|\]\s*)")
+_LETTER = regex.compile(r"\p{L}")
 _BRACKET_GAP = re.compile(r"[ \t]*\([ \t]*")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "sra", "srta", "herr", "frau", "mme", "mlle", "madame", "monsieur", "signora", "mevr"})
 _LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
@@ -104,6 +107,7 @@ class SlotRules:
     place_geo_words: frozenset[str] = frozenset()
     place_not_named: frozenset[str] = frozenset()
     place_origin_before: frozenset[str] = frozenset()
+    place_name_prefixes: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
     state_after: re.Pattern[str] = re.compile(r"(?!)")
 
@@ -126,7 +130,7 @@ def rules() -> SlotRules:
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
         words("place_saint"), words("place_ward_cues"),
         words("place_area_words"), words("place_residence_words"), words("place_geo_words"), words("place_not_named"),
-        words("place_origin_before"),
+        words("place_origin_before"), words("place_name_prefixes"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
@@ -186,8 +190,19 @@ class VocabularyGateRecognizer(EntityRecognizer):
             gap = text[toks[i][1] : toks[j][0]]
             return len(gap) <= 3 and "\n" not in gap and all(ch in " \t,:.-'" for ch in gap)
 
+        def lower_clause(k: int) -> bool:
+            """Token k is written in lower case and so is its sentence's first letter: the
+            writer does not capitalise here, whatever the rest of the text does ("... now.
+            bed 4 mr <name> age 92", ". son <name> on his way")."""
+            if not toks[k][2].islower():
+                return False
+            m = _SENTENCE_START.search(text, max(0, toks[k][0] - 200), toks[k][0])
+            first = _LETTER.search(text, m.end() if m else max(0, toks[k][0] - 200), toks[k][1])
+            return first is not None and first.group().islower()
+
         def take_name(i: int, strong: bool) -> int:
             """Tokens from i that are a name here: returns the end index (exclusive)."""
+            cue_lower = strong and i > 0 and lower_clause(i - 1)
             j = i
             while j < n and j - i < 3:
                 c = classes[j]
@@ -202,7 +217,8 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 elif c is WordClass.AMBIGUOUS:
                     # after a title or a kinship word, an everyday word that is also a
                     # name ("son bill") — but not what follows "my dr" ("said", "wants")
-                    ok = (strong and lows[j] not in _AFTER_TITLE_NOT_NAMES and (style != "mixed" or w[:1].isupper())) or (
+                    ok = (strong and lows[j] not in _AFTER_TITLE_NOT_NAMES and (
+                        style != "mixed" or w[:1].isupper() or cue_lower and j == i and w.islower())) or (
                         j > i and w[:1].isupper() == toks[i][2][:1].isupper()) or (
                         style == "mixed" and w[:1].isupper() and not w.isupper())
                 else:
@@ -330,10 +346,13 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     if k > j:
                         out.append(self._result("LOCATION", toks[j][0], toks[k - 1][1], 0.6, "gate_place"))
             # 5b. where a person lives: "lives with son and family in <town>"
-            if (low == "in" and i + 1 < n and close(i, i + 1) and classes[i + 1] is WordClass.UNKNOWN
+            # ("lives in <north> <unknown word>": a word of a town's name's first part too)
+            jt = i + 2 if i + 2 < n and lows[i + 1] in r.place_name_prefixes and close(i + 1, i + 2) else i + 1
+            if (low == "in" and jt < n and close(i, i + 1) and classes[jt] is WordClass.UNKNOWN
                     and any(lows[k] in ("lives", "living", "resides", "lived", "live") for k in range(max(0, i - 6), i))
                     and same_line(max(0, i - 6), i)):
-                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+                # (a town's first word outranks a name list's guess at the second)
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[jt][1], *((0.6, "gate_place") if jt == i + 1 else (0.9, "gate_place_named"))))
             # 5d. "lives in <XX>": two capitals where a person lives are a state or a town,
             # whatever clinical abbreviation they also spell
             if (low == "in" and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2 and toks[i + 1][2].isupper()
