@@ -117,6 +117,14 @@ def test_a_weak_cue_takes_no_word_cut_from_a_safe_word():
     # someone who came from another place; a lower-case hospital abbreviation
     ("A surgeon from Lantern came by this evening to see her.", "Lantern"),
     ("two prior admissions he had at qx. He comes to the ED now with melena", "qx"),
+    # a lower-case sentence in mixed-case writing: a lower-case title or kinship word,
+    # then an everyday word that is also a name
+    ("[03:10] Tova: BP ok now. bed 2 mrs willow from the ward, sats fine", "willow"),
+    ("[03:12] Tova: k. also lactate 2.1. dtr dawn on her way in", "dawn"),
+    # a verb of calling and the registrar, then the registrar's name
+    ("[03:14] Tova: MAP 60. call reg ivy\n[03:15] Quen: ok", "ivy"),
+    # where a person lives: a compass word and a town no list holds
+    ("this is a lady who lives in east quorbeck with her son full stop", "east quorbeck"),
 ])
 def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value):
     assert removed(text, value)
@@ -131,6 +139,9 @@ def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value)
     "MICROSCOPIC:\nA. LAD, excision: carcinoma",
     "Team from Cardiology and nurse from Rehab came; doctor from Ward 4; staff from Pharmacy.",
     "Went to an appointment. Sent to ed then to or. Back to it. Came to at 3pm.",
+    # a lower-case sentence: words after a lower-case title or kinship word that are no names
+    "[03:10] Tova: BP ok now. mild mr with trace tr. son will visit later, dtr very supportive.",
+    "[03:14] Tova: call reg if MAP under 60. lives in east of town with her son.",
 ])
 def test_look_alikes_in_those_positions_stay(text_engine, text):
     # (the gate's own findings: spaCy's guesses are judged elsewhere)
