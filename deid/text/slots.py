@@ -48,7 +48,9 @@ _VISIT_VERBS = frozenset({"visited", "visiting", "called", "phoned", "telephoned
 # the start of a clause: a line, a heading's colon, a sentence's full stop
 _CLAUSE_START = re.compile(r"(?:^|[\n:;.]|^\s*-)[ \t]*$")
 # an age right after a word: "mr <word> 47yo", "mrs <word>, 82", "(38F)"
-_AGE_AFTER = re.compile(r"[ \t]*[,(]?[ \t]*\d{1,3}[ \t]?(?:y|yo|y/o|yrs?|years?|-year-old|-yo|[mf])\b", re.IGNORECASE)
+_AGE_AFTER = re.compile(
+    r"[ \t]*[,(]?[ \t]*(?:\d{1,3}[ \t]?(?:y|yo|y/o|yrs?|years?|-year-old|-yo|[mf])\b|aged?[ \t]+\d{1,3}\b"
+    r"|in[ \t]+(?:his|her|their)[ \t]+(?:early|mid|late)[ \t-]*(?:\d0s|[a-z]+ties)\b)", re.IGNORECASE)
 _DIGIT_BEFORE = re.compile(r"(?:[^\W_]|\d[ \t]+)$")  # glued to a code, or a unit after a number
 _TWO_LETTER_FUNCTION_WORDS = frozenset(
     "am an as at be by do go he hi if in is it me my no of oh ok on or pm so to up us we ya ye yo".split()
@@ -81,6 +83,18 @@ def _titled_place_word(word: str, low: str, r: SlotRules, inside: bool) -> bool:
 
 
 
+def _lives_in_place(words: list[str], r: SlotRules) -> bool:
+    """The words after "lives in" name a town: none is a kind of home, a determiner or a
+    clinical term, and the last is a word of three letters or more."""
+    from deid.text.recognizers import medical_terms
+
+    last = words[-1]
+    if len(last) < 3 or not last.isalpha():
+        return False
+    return not any(w in r.place_lives_in_not_named or w in r.place_generic or w in r.place_kind_words
+                   or w in medical_terms() or is_shorthand(w) or w in r.place_not_named for w in words[-1:])
+
+
 @dataclass(frozen=True)
 class SlotRules:
     person_before_strong: frozenset[str]
@@ -108,6 +122,8 @@ class SlotRules:
     place_not_named: frozenset[str] = frozenset()
     place_origin_before: frozenset[str] = frozenset()
     place_name_prefixes: frozenset[str] = frozenset()
+    place_lives_in_not_named: frozenset[str] = frozenset()
+    place_lives_adverbs: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
     state_after: re.Pattern[str] = re.compile(r"(?!)")
 
@@ -131,6 +147,7 @@ def rules() -> SlotRules:
         words("place_saint"), words("place_ward_cues"),
         words("place_area_words"), words("place_residence_words"), words("place_geo_words"), words("place_not_named"),
         words("place_origin_before"), words("place_name_prefixes"),
+        words("place_lives_in_not_named"), words("place_lives_adverbs"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
@@ -249,9 +266,12 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     j = take_name(i + 1, strong)
                     if phrase and j > i + 1 and classes[i + 1] is WordClass.AMBIGUOUS and len(toks[i + 1][2]) <= 2:
                         j = i + 1  # "spoke with ho re plan": a phrase takes no two-letter shorthand
-                    if (j == i + 1 and strong and low in _TITLES and classes[i + 1] is WordClass.AMBIGUOUS
+                    if (j == i + 1 and strong and low in _TITLES and len(toks[i + 1][2]) > 2
+                            and (classes[i + 1] is WordClass.AMBIGUOUS or lower_clause(i))
                             and lows[i + 1] not in _AFTER_TITLE_NOT_NAMES and _AGE_AFTER.match(text, toks[i + 1][1])):
-                        j = i + 2  # "bed 4 mr <everyday word> 47yo": a title, a word, an age
+                        # "bed 4 mr <everyday word> 47yo", "mr <eponym> age 92": a title, a
+                        # word, an age
+                        j = i + 2
                     if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):
                         # a kinship word or a title outranks a pattern's guess on the same span
                         out.append(self._result("PERSON", toks[i + 1][0], toks[j - 1][1], 0.9 if strong else 0.6, "gate_person_cue"))
@@ -353,6 +373,20 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and same_line(max(0, i - 6), i)):
                 # (a town's first word outranks a name list's guess at the second)
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[jt][1], *((0.6, "gate_place") if jt == i + 1 else (0.9, "gate_place_named"))))
+            # 5g. right after "lives in", "lives alone in": the word is where the person
+            # lives, whatever else it spells ("lives in <everyday word> with her son"),
+            # unless it is what that position otherwise holds (data/slots.yaml
+            # place_lives_in_not_named: a kind of home, a determiner, a state of living)
+            # or a clinical term; in mixed-case writing only a lower-case word (5f reads
+            # the capitalised ones)
+            if (low == "in" and 0 < i and jt < n and close(i, i + 1) and classes[jt] is not WordClass.UNKNOWN
+                    and (lows[i - 1] in _LIVES or i > 1 and lows[i - 2] in _LIVES and lows[i - 1] in r.place_lives_adverbs
+                         and close(i - 2, i - 1))
+                    and close(i - 1, i) and (style != "mixed" or toks[i + 1][2].islower())
+                    and _lives_in_place(lows[i + 1 : jt + 1], r)
+                    and not (jt + 1 < n and close(jt, jt + 1) and lows[jt + 1] in r.place_lives_in_not_named)):
+                # (named: the position, not the word, decides; no filter second-guesses it)
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[jt][1], 0.65 if jt == i + 1 else 0.9, "gate_place_named"))
             # 5d. "lives in <XX>": two capitals where a person lives are a state or a town,
             # whatever clinical abbreviation they also spell
             if (low == "in" and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2 and toks[i + 1][2].isupper()

@@ -125,6 +125,10 @@ def test_a_weak_cue_takes_no_word_cut_from_a_safe_word():
     ("[03:14] Tova: MAP 60. call reg ivy\n[03:15] Quen: ok", "ivy"),
     # where a person lives: a compass word and a town no list holds
     ("this is a lady who lives in east quorbeck with her son full stop", "east quorbeck"),
+    # right after "lives in": an everyday word is the town; a title, a word, then an age
+    ("pt lives in lantern with her son, independent with adls", "lantern"),
+    ("pt lives alone in pebble, dtr nearby", "pebble"),
+    ("[03:20] Tova: sats ok. bed 6 mr kettle age 93 from the ward", "kettle"),
 ])
 def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value):
     assert removed(text, value)
@@ -142,6 +146,8 @@ def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value)
     # a lower-case sentence: words after a lower-case title or kinship word that are no names
     "[03:10] Tova: BP ok now. mild mr with trace tr. son will visit later, dtr very supportive.",
     "[03:14] Tova: call reg if MAP under 60. lives in east of town with her son.",
+    "pt lives in assisted living; lives alone in an apt; lives in senior housing; living in fear of falls.",
+    "[03:20] Tova: echo mild mr and tr, age 80, stable.",
 ])
 def test_look_alikes_in_those_positions_stay(text_engine, text):
     # (the gate's own findings: spaCy's guesses are judged elsewhere)
