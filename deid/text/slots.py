@@ -58,6 +58,18 @@ _TWO_LETTER_FUNCTION_WORDS = frozenset(
 # the end of what comes before a sentence: a line break, a heading's colon, a full stop
 _SENTENCE_START = re.compile(r"(?s:.*)(?:\n|[.:;!?][ \t]+|\]\s*)")
 _LETTER = regex.compile(r"\p{L}")
+# initials: two or three dotted capitals ("J.D.", "M.R.", "F.K.")
+_DOTTED_INITIALS = regex.compile(r"(?<![\w.])(?:\p{Lu}\.){2,3}(?![\w])")
+_INITIALS_CUE_BEFORE = re.compile(
+    r"\b(?i:pt|patient|poa|hcp|proxy|nok|son|daughter|dtr|wife|husband|partner|mother|father|mom|dad|brother|sister"
+    r"|friend|mr|mrs|ms|miss|dr|initials)\.?:?[ \t]+$")
+_INITIALS_AGE_AFTER = re.compile(
+    r"[ \t]*(?:(?:is|was)[ \t]+(?:a|an)[ \t]+\d|,?[ \t]*(?:a[ \t]+)?\d{1,3}[ \t-]*(?:y|yo|y/o|yrs?|years?|-year-old|[mf])\b"
+    r"|\([ \t]*\d{1,3})", re.IGNORECASE)
+_DASH_BEFORE = re.compile(r"[ \t][-–—][ \t]*$")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
+# after "mr <capital>": a word in lower case or the end of a sentence, not "A&O", "A+O", "A/O"
+_TITLE_INITIAL_AFTER = re.compile(r"\.?(?:[ \t]+[a-z]|[ \t]*(?:\n|$)|[ \t]*[,;])")
 _BRACKET_GAP = re.compile(r"[ \t]*\([ \t]*")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "sra", "srta", "herr", "frau", "mme", "mlle", "madame", "monsieur", "signora", "mevr"})
 _LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
@@ -124,6 +136,7 @@ class SlotRules:
     place_name_prefixes: frozenset[str] = frozenset()
     place_lives_in_not_named: frozenset[str] = frozenset()
     place_lives_adverbs: frozenset[str] = frozenset()
+    initials_not_names: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
     state_after: re.Pattern[str] = re.compile(r"(?!)")
 
@@ -147,7 +160,7 @@ def rules() -> SlotRules:
         words("place_saint"), words("place_ward_cues"),
         words("place_area_words"), words("place_residence_words"), words("place_geo_words"), words("place_not_named"),
         words("place_origin_before"), words("place_name_prefixes"),
-        words("place_lives_in_not_named"), words("place_lives_adverbs"),
+        words("place_lives_in_not_named"), words("place_lives_adverbs"), words("initials_not_names"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
@@ -475,9 +488,29 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if (low in r.place_ward_cues and i + 1 < n and close(i, i + 1) and classes[i + 1] is WordClass.UNKNOWN
                     and _NAME_SHAPE.match(toks[i + 1][2]) and _WARD_NUMBER.match(text, toks[i + 1][1])):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+        out.extend(self._initials(text, toks, lows, r))
         for m in r.us_state.finditer(text):  # "U <state> scale", "University of <state>"
             out.append(self._result("LOCATION", m.start(), m.end(), 0.65, "gate_place_named"))
         out.extend(self._signoff(text, toks, classes))
+        return out
+
+    def _initials(self, text: str, toks: list[tuple[int, int, str]], lows: list[str], r: SlotRules) -> list[RecognizerResult]:
+        """A patient or a contact by initials: dotted capitals ("J.D.") after a person
+        cue, before "is a <age>" or an age, or alone after a dash at a line's end (a
+        sign-off); a title and one capital letter ("mr K remained", "Ms K. care")."""
+        out: list[RecognizerResult] = []
+        for m in _DOTTED_INITIALS.finditer(text):
+            if m.group().replace(".", "").casefold() in r.initials_not_names:
+                continue
+            s, e = m.span()
+            if (_INITIALS_CUE_BEFORE.search(text, max(0, s - 16), s) or _INITIALS_AGE_AFTER.match(text, e)
+                    or _DASH_BEFORE.search(text, max(0, s - 6), s) and _LINE_END.match(text, e)):
+                out.append(self._result("PERSON", s, e, 0.65, "gate_initials"))
+        for i in range(len(toks) - 1):
+            s2, e2, w2 = toks[i + 1]
+            if (lows[i] in _TITLES and len(w2) == 1 and w2.isupper() and re.fullmatch(r"\.?[ \t]+", text[toks[i][1] : s2])
+                    and _TITLE_INITIAL_AFTER.match(text, e2)):
+                out.append(self._result("PERSON", s2, e2 + (text[e2 : e2 + 1] == "."), 0.65, "gate_initials"))
         return out
 
     def _signoff(self, text: str, toks: list[tuple[int, int, str]], classes: list[WordClass]) -> list[RecognizerResult]:

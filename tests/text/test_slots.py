@@ -153,3 +153,25 @@ def test_look_alikes_in_those_positions_stay(text_engine, text):
     # (the gate's own findings: spaCy's guesses are judged elsewhere)
     found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.source.startswith("gate_")]
     assert not [f for f in found if f[0] != "Quelmark"], found
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # a patient or a contact by initials: before "is a <age>", after a person cue, as a
+    # sign-off after a dash at a line's end; a title and one capital letter
+    ("Q.V. is a 34 yo woman with asthma, here for review.", "Q.V."),
+    ("Met with pt and her hcp K.W. about goals of care.", "K.W."),
+    ("BKA site clean. Kind regads - Z.Q.\nHandover given at 0700", "Z.Q."),
+    ("micu nursing note\nmr Q remained on the same doses of pressors", "mr Q"),
+])
+def test_initials_are_removed(text_engine, text, value):
+    out = scrub_text(text).text
+    assert value.split()[-1] not in out.replace("[", " ").split(), out
+
+
+@pytest.mark.parametrize("text", [
+    "Pt is N.P.O. after midnight, meds given at 0800 - A.M.\nlabs sent",
+    "MS A&Ox3. MS A+O. MR 2+ on echo; mr and tr stable.",
+])
+def test_dotted_abbreviations_and_titles_before_scores_stay(text_engine, text):
+    found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.source == "gate_initials"]
+    assert not found, found
