@@ -400,6 +400,13 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     and not (jt + 1 < n and close(jt, jt + 1) and lows[jt + 1] in r.place_lives_in_not_named)):
                 # (named: the position, not the word, decides; no filter second-guesses it)
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[jt][1], 0.65 if jt == i + 1 else 0.9, "gate_place_named"))
+            # 5h. "<Brand> of <Town>" after a verb of moving or living and a preposition
+            # ("admitted from <Word> of <Word>", "discharged to <word> of <word>"): a care
+            # home's chain and its town, whatever the words also spell
+            if low in r.place_prepositions and 0 < i and lows[i - 1] in r.place_verbs and close(i - 1, i):
+                span = self._brand_of_town(text, toks, lows, classes, i + 1, style, r)
+                if span is not None:
+                    out.append(self._result("LOCATION", span[0], span[1], 0.9, "gate_place_named"))
             # 5d. "lives in <XX>": two capitals where a person lives are a state or a town,
             # whatever clinical abbreviation they also spell
             if (low == "in" and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2 and toks[i + 1][2].isupper()
@@ -493,6 +500,43 @@ class VocabularyGateRecognizer(EntityRecognizer):
             out.append(self._result("LOCATION", m.start(), m.end(), 0.65, "gate_place_named"))
         out.extend(self._signoff(text, toks, classes))
         return out
+
+    @staticmethod
+    def _brand_of_town(text: str, toks: list[tuple[int, int, str]], lows: list[str], classes: list[WordClass], j: int,
+                       style: str, r: SlotRules) -> tuple[int, int] | None:
+        """Tokens from j that read "[the] <name> of <name>" (one or two words each side),
+        no side a kind of place, a service or a clinical term: the span, or None."""
+        from deid.text.recognizers import medical_terms
+
+        n = len(toks)
+
+        def gap_ok(a: int, b: int) -> bool:
+            return re.fullmatch(r"[ \t]+", text[toks[a][1] : toks[b][0]]) is not None
+
+        def named(k: int) -> bool:
+            w, low = toks[k][2], lows[k]
+            if len(w) < 3 or low in r.place_not_named or low in r.place_generic or low in r.place_kind_words \
+                    or low in medical_terms() or is_shorthand(low) or low.endswith(_SERVICE_ENDINGS) or low in ("of", "and"):
+                return False
+            if style == "mixed":
+                return w[:1].isupper() and w[1:].islower()
+            return True
+
+        if j < n and lows[j] == "the":
+            j += 1
+        k = j
+        while k < n and k - j < 2 and (k == j or gap_ok(k - 1, k)) and named(k):
+            k += 1
+        if k == j or k >= n or lows[k] != "of" or not gap_ok(k - 1, k):
+            return None
+        m = k + 1
+        while m < n and m - k - 1 < 2 and gap_ok(m - 1, m) and named(m):
+            m += 1
+        if m == k + 1:
+            return None
+        if style != "mixed" and not any(classes[x] is not WordClass.SAFE for x in range(k + 1, m)):
+            return None  # in lower case or capitals the town must be a word no list of words holds safe
+        return toks[j][0], toks[m - 1][1]
 
     def _initials(self, text: str, toks: list[tuple[int, int, str]], lows: list[str], r: SlotRules) -> list[RecognizerResult]:
         """A patient or a contact by initials: dotted capitals ("J.D.") after a person

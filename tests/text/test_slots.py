@@ -129,6 +129,9 @@ def test_a_weak_cue_takes_no_word_cut_from_a_safe_word():
     ("pt lives in lantern with her son, independent with adls", "lantern"),
     ("pt lives alone in pebble, dtr nearby", "pebble"),
     ("[03:20] Tova: sats ok. bed 6 mr kettle age 93 from the ward", "kettle"),
+    # "<Brand> of <Town>" after a verb of moving and a preposition: both words go
+    ("Pt admitted from Lantern of Quorbeck after a fall.", "Lantern of Quorbeck"),
+    ("discharged to lantern of quorbeck tomorrow am", "lantern of quorbeck"),
 ])
 def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value):
     assert removed(text, value)
@@ -148,6 +151,7 @@ def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value)
     "[03:14] Tova: call reg if MAP under 60. lives in east of town with her son.",
     "pt lives in assisted living; lives alone in an apt; lives in senior housing; living in fear of falls.",
     "[03:20] Tova: echo mild mr and tr, age 80, stable.",
+    "Went to the side of the bed. sent to floor of micu; admitted to care of medicine.",
 ])
 def test_look_alikes_in_those_positions_stay(text_engine, text):
     # (the gate's own findings: spaCy's guesses are judged elsewhere)
