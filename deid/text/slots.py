@@ -72,6 +72,7 @@ _LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 _TITLE_INITIAL_AFTER = re.compile(r"\.?(?:[ \t]+[a-z]|[ \t]*(?:\n|$)|[ \t]*[,;])")
 _BRACKET_GAP = re.compile(r"[ \t]*\([ \t]*")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "sra", "srta", "herr", "frau", "mme", "mlle", "madame", "monsieur", "signora", "mevr"})
+_MOVED_WHOM = frozenset({"her", "him", "them", "pt", "patient", "mom", "mum", "dad"})
 _LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
 
 
@@ -403,8 +404,12 @@ class VocabularyGateRecognizer(EntityRecognizer):
             # 5h. "<Brand> of <Town>" after a verb of moving or living and a preposition
             # ("admitted from <Word> of <Word>", "discharged to <word> of <word>"): a care
             # home's chain and its town, whatever the words also spell
-            if low in r.place_prepositions and 0 < i and lows[i - 1] in r.place_verbs and close(i - 1, i):
-                span = self._brand_of_town(text, toks, lows, classes, i + 1, style, r)
+            if low in r.place_prepositions and 0 < i and i + 1 < n:
+                # after a verb ("moved her to"), any words; after a bare preposition only a
+                # town no list of words holds ("Dispo to <Word> of <unknown word>")
+                verb = (lows[i - 1] in r.place_verbs and close(i - 1, i)) or (
+                    i > 1 and lows[i - 2] in r.place_verbs and lows[i - 1] in _MOVED_WHOM and close(i - 2, i - 1))
+                span = self._brand_of_town(text, toks, lows, classes, i + 1, style, r, strict=not verb)
                 if span is not None:
                     out.append(self._result("LOCATION", span[0], span[1], 0.9, "gate_place_named"))
             # 5d. "lives in <XX>": two capitals where a person lives are a state or a town,
@@ -503,7 +508,7 @@ class VocabularyGateRecognizer(EntityRecognizer):
 
     @staticmethod
     def _brand_of_town(text: str, toks: list[tuple[int, int, str]], lows: list[str], classes: list[WordClass], j: int,
-                       style: str, r: SlotRules) -> tuple[int, int] | None:
+                       style: str, r: SlotRules, strict: bool = False) -> tuple[int, int] | None:
         """Tokens from j that read "[the] <name> of <name>" (one or two words each side),
         no side a kind of place, a service or a clinical term: the span, or None."""
         from deid.text.recognizers import medical_terms
@@ -533,6 +538,8 @@ class VocabularyGateRecognizer(EntityRecognizer):
         while m < n and m - k - 1 < 2 and gap_ok(m - 1, m) and named(m):
             m += 1
         if m == k + 1:
+            return None
+        if strict and not any(classes[x] is WordClass.UNKNOWN for x in range(k + 1, m)):
             return None
         if style != "mixed" and not any(classes[x] is not WordClass.SAFE for x in range(k + 1, m)):
             return None  # in lower case or capitals the town must be a word no list of words holds safe

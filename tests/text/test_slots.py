@@ -132,6 +132,8 @@ def test_a_weak_cue_takes_no_word_cut_from_a_safe_word():
     # "<Brand> of <Town>" after a verb of moving and a preposition: both words go
     ("Pt admitted from Lantern of Quorbeck after a fall.", "Lantern of Quorbeck"),
     ("discharged to lantern of quorbeck tomorrow am", "lantern of quorbeck"),
+    ("PT/OT. Dispo to Lantern of Quorbeck when a bed is free.", "Lantern of"),
+    ("we moved her to Lantern of Quorbeck on the 3rd", "Lantern of"),
 ])
 def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value):
     assert removed(text, value)
@@ -152,6 +154,7 @@ def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value)
     "pt lives in assisted living; lives alone in an apt; lives in senior housing; living in fear of falls.",
     "[03:20] Tova: echo mild mr and tr, age 80, stable.",
     "Went to the side of the bed. sent to floor of micu; admitted to care of medicine.",
+    "Pt moved to side of bed. Dispo to Department of Medicine once stable.",
 ])
 def test_look_alikes_in_those_positions_stay(text_engine, text):
     # (the gate's own findings: spaCy's guesses are judged elsewhere)
