@@ -72,6 +72,15 @@ _LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 _TITLE_INITIAL_AFTER = re.compile(r"\.?(?:[ \t]+[a-z]|[ \t]*(?:\n|$)|[ \t]*[,;])")
 _BRACKET_GAP = re.compile(r"[ \t]*\([ \t]*")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "sra", "srta", "herr", "frau", "mme", "mlle", "madame", "monsieur", "signora", "mevr"})
+# what a relative does after being named: "son <name> on his way", "dtr <name> called"
+_KIN_ACTS_AFTER = re.compile(
+    r"[ \t]+(?:on[ \t]+(?:his|her|their|the)[ \t]+way|called|phoned|rang|visited|arrived|is[ \t]+(?:coming|here|on)|at[ \t]+(?:the[ \t]+)?bedside)\b",
+    re.IGNORECASE)
+# words between a kinship word and what the relative does that name no one
+_KIN_NOT_NAMES = frozenset(
+    "and or who has had have was were is are his her their in law inlaw in-law also just finally already "
+    "never still again first second eldest oldest youngest older younger elder other another both two three "
+    "together herself himself themselves".split())
 _MOVED_WHOM = frozenset({"her", "him", "them", "pt", "patient", "mom", "mum", "dad"})
 _LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
 
@@ -94,6 +103,15 @@ def _titled_place_word(word: str, low: str, r: SlotRules, inside: bool) -> bool:
     return word_class(word) is not WordClass.UNKNOWN
 
 
+
+
+def _kin_name_word(low: str) -> bool:
+    """A word that can be a relative's name after "son"/"dtr" before what they do."""
+    from deid.text.names import STOPWORDS
+    from deid.text.recognizers import medical_terms
+
+    return not (low in _AFTER_TITLE_NOT_NAMES or low in STOPWORDS or low.endswith("ly") or low in medical_terms()
+                or is_shorthand(low) or low in _KIN_NOT_NAMES)
 
 
 def _lives_in_place(words: list[str], r: SlotRules) -> bool:
@@ -135,6 +153,7 @@ class SlotRules:
     place_not_named: frozenset[str] = frozenset()
     place_origin_before: frozenset[str] = frozenset()
     place_name_prefixes: frozenset[str] = frozenset()
+    person_kin: frozenset[str] = frozenset()
     place_lives_in_not_named: frozenset[str] = frozenset()
     place_lives_adverbs: frozenset[str] = frozenset()
     initials_not_names: frozenset[str] = frozenset()
@@ -160,7 +179,7 @@ def rules() -> SlotRules:
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
         words("place_saint"), words("place_ward_cues"),
         words("place_area_words"), words("place_residence_words"), words("place_geo_words"), words("place_not_named"),
-        words("place_origin_before"), words("place_name_prefixes"),
+        words("place_origin_before"), words("place_name_prefixes"), words("person_kin"),
         words("place_lives_in_not_named"), words("place_lives_adverbs"), words("initials_not_names"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
@@ -289,6 +308,13 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):
                         # a kinship word or a title outranks a pattern's guess on the same span
                         out.append(self._result("PERSON", toks[i + 1][0], toks[j - 1][1], 0.9 if strong else 0.6, "gate_person_cue"))
+            # 2e. a kinship word, one word, then what a person does ("son <word> on his
+            # way", "dtr <word> called"): the word is the relative's name whatever else it
+            # spells, unless it is a function word, an adverb or a clinical term
+            if (low in r.person_kin and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and classes[i + 1] is not WordClass.UNKNOWN
+                    and len(toks[i + 1][2]) >= 3 and toks[i + 1][2].isalpha() and _KIN_ACTS_AFTER.match(text, toks[i + 1][1])
+                    and _kin_name_word(lows[i + 1])):
+                out.append(self._result("PERSON", toks[i + 1][0], toks[i + 1][1], 0.9, "gate_person_cue"))
             # 2b. a title, then a word the vocabulary knows, then "aware" or a credential:
             # "dr. <word> aware" names a doctor whatever the word also means
             if low in ("dr", "drs", "doctor") and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and (

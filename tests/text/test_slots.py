@@ -134,6 +134,9 @@ def test_a_weak_cue_takes_no_word_cut_from_a_safe_word():
     ("discharged to lantern of quorbeck tomorrow am", "lantern of quorbeck"),
     ("PT/OT. Dispo to Lantern of Quorbeck when a bed is free.", "Lantern of"),
     ("we moved her to Lantern of Quorbeck on the 3rd", "Lantern of"),
+    # a kinship word, an everyday word, then what a relative does
+    ("[03:30] Tova: ok. also fio2 0.4. son marble on his way in", "marble"),
+    ("Dtr Pebble called at 1400, updated on plan.", "Pebble"),
 ])
 def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value):
     assert removed(text, value)
@@ -155,6 +158,7 @@ def test_names_and_towns_in_everyday_words_are_removed(text_engine, text, value)
     "[03:20] Tova: echo mild mr and tr, age 80, stable.",
     "Went to the side of the bed. sent to floor of micu; admitted to care of medicine.",
     "Pt moved to side of bed. Dispo to Department of Medicine once stable.",
+    "son also called. dtr just visited. wife and son at bedside. sister herself called.",
 ])
 def test_look_alikes_in_those_positions_stay(text_engine, text):
     # (the gate's own findings: spaCy's guesses are judged elsewhere)
