@@ -186,3 +186,12 @@ def test_initials_are_removed(text_engine, text, value):
 def test_dotted_abbreviations_and_titles_before_scores_stay(text_engine, text):
     found = [(text[d.start:d.end], d.source) for d in find_phi(text) if d.source == "gate_initials"]
     assert not found, found
+
+
+def test_the_gate_names_a_relative_by_what_they_do():
+    # the gate itself (not a later guess) takes the everyday word between a kinship word
+    # and what the relative does, so no clinical-word filter drops it afterwards
+    text = "[02:15] tova: ya. also p/f 140. son kelp on his way from the ward. dtr also called."
+    found = [(text[r.start:r.end], r.recognition_metadata["recognizer_name"]) for r in VocabularyGateRecognizer().analyze(text, [])]
+    assert ("kelp", "gate_person_cue") in found, found
+    assert not [f for f in found if f[0] == "also"], found
