@@ -495,6 +495,18 @@ def _chat_speaker(text: str, d: Detection) -> bool:
     return text[d.end : d.end + 1] == ":" and _CHAT_STAMP_BEFORE.search(text, max(0, d.start - 30), d.start) is not None
 
 
+_GREETING_BEFORE = regex.compile(r"(?im)^[ \t]*(?:>[ \t]*)*(?:hi|hello|hey|dear)[ \t]+$")
+_GREETING_AFTER = regex.compile(r"[ \t]*[,!]")
+
+
+@predicate("greeting_name")
+def _greeting_name(text: str, d: Detection) -> bool:
+    """"Hi <Eponym>,": the one word a greeting opening a message names is a person,
+    whatever clinical word it also spells (a comma or "!" after it)."""
+    return (_GREETING_BEFORE.search(text, max(0, d.start - 16), d.start) is not None
+            and _GREETING_AFTER.match(text, d.end) is not None and " " not in _span(text, d))
+
+
 @predicate("honorific_before")
 def _honorific_before(text: str, d: Detection) -> bool:
     """"Mr Johnson", "Dr. Graves": after an honorific an eponym is a person."""

@@ -48,13 +48,40 @@ _VISIT_VERBS = frozenset({"visited", "visiting", "called", "phoned", "telephoned
 # the start of a clause: a line, a heading's colon, a sentence's full stop
 _CLAUSE_START = re.compile(r"(?:^|[\n:;.]|^\s*-)[ \t]*$")
 # an age right after a word: "mr <word> 47yo", "mrs <word>, 82", "(38F)"
-_AGE_AFTER = re.compile(r"[ \t]*[,(]?[ \t]*\d{1,3}[ \t]?(?:y|yo|y/o|yrs?|years?|-year-old|-yo|[mf])\b", re.IGNORECASE)
+_AGE_AFTER = re.compile(
+    r"[ \t]*[,(]?[ \t]*(?:\d{1,3}[ \t]?(?:y|yo|y/o|yrs?|years?|-year-old|-yo|[mf])\b|aged?[ \t]+\d{1,3}\b"
+    r"|in[ \t]+(?:his|her|their)[ \t]+(?:early|mid|late)[ \t-]*(?:\d0s|[a-z]+ties)\b)", re.IGNORECASE)
 _DIGIT_BEFORE = re.compile(r"(?:[^\W_]|\d[ \t]+)$")  # glued to a code, or a unit after a number
 _TWO_LETTER_FUNCTION_WORDS = frozenset(
     "am an as at be by do go he hi if in is it me my no of oh ok on or pm so to up us we ya ye yo".split()
 )
+# the end of what comes before a sentence: a line break, a heading's colon, a full stop
+_SENTENCE_START = re.compile(r"(?s:.*)(?:\n|[.:;!?][ \t]+|\]\s*)")
+_LETTER = regex.compile(r"\p{L}")
+# initials: two or three dotted capitals ("J.D.", "M.R.", "F.K.")
+_DOTTED_INITIALS = regex.compile(r"(?<![\w.])(?:\p{Lu}\.){2,3}(?![\w])")
+_INITIALS_CUE_BEFORE = re.compile(
+    r"\b(?i:pt|patient|poa|hcp|proxy|nok|son|daughter|dtr|wife|husband|partner|mother|father|mom|dad|brother|sister"
+    r"|friend|mr|mrs|ms|miss|dr|initials)\.?:?[ \t]+$")
+_INITIALS_AGE_AFTER = re.compile(
+    r"[ \t]*(?:(?:is|was)[ \t]+(?:a|an)[ \t]+\d|,?[ \t]*(?:a[ \t]+)?\d{1,3}[ \t-]*(?:y|yo|y/o|yrs?|years?|-year-old|[mf])\b"
+    r"|\([ \t]*\d{1,3})", re.IGNORECASE)
+_DASH_BEFORE = re.compile(r"[ \t][-–—][ \t]*$")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
+# after "mr <capital>": a word in lower case or the end of a sentence, not "A&O", "A+O", "A/O"
+_TITLE_INITIAL_AFTER = re.compile(r"\.?(?:[ \t]+[a-z]|[ \t]*(?:\n|$)|[ \t]*[,;])")
 _BRACKET_GAP = re.compile(r"[ \t]*\([ \t]*")
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "sra", "srta", "herr", "frau", "mme", "mlle", "madame", "monsieur", "signora", "mevr"})
+# what a relative does after being named: "son <name> on his way", "dtr <name> called"
+_KIN_ACTS_AFTER = re.compile(
+    r"[ \t]+(?:on[ \t]+(?:his|her|their|the)[ \t]+way|called|phoned|rang|visited|arrived|is[ \t]+(?:coming|here|on)|at[ \t]+(?:the[ \t]+)?bedside)\b",
+    re.IGNORECASE)
+# words between a kinship word and what the relative does that name no one
+_KIN_NOT_NAMES = frozenset(
+    "and or who has had have was were is are his her their in law inlaw in-law also just finally already "
+    "never still again first second eldest oldest youngest older younger elder other another both two three "
+    "together herself himself themselves".split())
+_MOVED_WHOM = frozenset({"her", "him", "them", "pt", "patient", "mom", "mum", "dad"})
 _LIVES = frozenset({"lives", "living", "resides", "lived", "live", "resident", "residing"})
 
 
@@ -76,6 +103,27 @@ def _titled_place_word(word: str, low: str, r: SlotRules, inside: bool) -> bool:
     return word_class(word) is not WordClass.UNKNOWN
 
 
+
+
+def _kin_name_word(low: str) -> bool:
+    """A word that can be a relative's name after "son"/"dtr" before what they do."""
+    from deid.text.names import STOPWORDS
+    from deid.text.recognizers import medical_terms
+
+    return not (low in _AFTER_TITLE_NOT_NAMES or low in STOPWORDS or low.endswith("ly") or low in medical_terms()
+                or is_shorthand(low) or low in _KIN_NOT_NAMES)
+
+
+def _lives_in_place(words: list[str], r: SlotRules) -> bool:
+    """The words after "lives in" name a town: none is a kind of home, a determiner or a
+    clinical term, and the last is a word of three letters or more."""
+    from deid.text.recognizers import medical_terms
+
+    last = words[-1]
+    if len(last) < 3 or not last.isalpha():
+        return False
+    return not any(w in r.place_lives_in_not_named or w in r.place_generic or w in r.place_kind_words
+                   or w in medical_terms() or is_shorthand(w) or w in r.place_not_named for w in words[-1:])
 
 
 @dataclass(frozen=True)
@@ -104,6 +152,11 @@ class SlotRules:
     place_geo_words: frozenset[str] = frozenset()
     place_not_named: frozenset[str] = frozenset()
     place_origin_before: frozenset[str] = frozenset()
+    place_name_prefixes: frozenset[str] = frozenset()
+    person_kin: frozenset[str] = frozenset()
+    place_lives_in_not_named: frozenset[str] = frozenset()
+    place_lives_adverbs: frozenset[str] = frozenset()
+    initials_not_names: frozenset[str] = frozenset()
     us_state: re.Pattern[str] = re.compile(r"(?!)")
     state_after: re.Pattern[str] = re.compile(r"(?!)")
 
@@ -126,7 +179,8 @@ def rules() -> SlotRules:
         words("place_word_in_name"), words("place_after_two_named"), words("place_two_named_before"),
         words("place_saint"), words("place_ward_cues"),
         words("place_area_words"), words("place_residence_words"), words("place_geo_words"), words("place_not_named"),
-        words("place_origin_before"),
+        words("place_origin_before"), words("place_name_prefixes"), words("person_kin"),
+        words("place_lives_in_not_named"), words("place_lives_adverbs"), words("initials_not_names"),
         re.compile(r"\b(?:U|Univ\.?|University(?:\s+of)?)\s+(?:"
                    + "|".join(r"\s+".join(map(re.escape, str(st).split())) for st in spec["us_states"])
                    + r")\b", re.IGNORECASE),
@@ -186,8 +240,19 @@ class VocabularyGateRecognizer(EntityRecognizer):
             gap = text[toks[i][1] : toks[j][0]]
             return len(gap) <= 3 and "\n" not in gap and all(ch in " \t,:.-'" for ch in gap)
 
+        def lower_clause(k: int) -> bool:
+            """Token k is written in lower case and so is its sentence's first letter: the
+            writer does not capitalise here, whatever the rest of the text does ("... now.
+            bed 4 mr <name> age 92", ". son <name> on his way")."""
+            if not toks[k][2].islower():
+                return False
+            m = _SENTENCE_START.search(text, max(0, toks[k][0] - 200), toks[k][0])
+            first = _LETTER.search(text, m.end() if m else max(0, toks[k][0] - 200), toks[k][1])
+            return first is not None and first.group().islower()
+
         def take_name(i: int, strong: bool) -> int:
             """Tokens from i that are a name here: returns the end index (exclusive)."""
+            cue_lower = strong and i > 0 and lower_clause(i - 1)
             j = i
             while j < n and j - i < 3:
                 c = classes[j]
@@ -202,7 +267,8 @@ class VocabularyGateRecognizer(EntityRecognizer):
                 elif c is WordClass.AMBIGUOUS:
                     # after a title or a kinship word, an everyday word that is also a
                     # name ("son bill") — but not what follows "my dr" ("said", "wants")
-                    ok = (strong and lows[j] not in _AFTER_TITLE_NOT_NAMES and (style != "mixed" or w[:1].isupper())) or (
+                    ok = (strong and lows[j] not in _AFTER_TITLE_NOT_NAMES and (
+                        style != "mixed" or w[:1].isupper() or cue_lower and j == i and w.islower())) or (
                         j > i and w[:1].isupper() == toks[i][2][:1].isupper()) or (
                         style == "mixed" and w[:1].isupper() and not w.isupper())
                 else:
@@ -233,12 +299,22 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     j = take_name(i + 1, strong)
                     if phrase and j > i + 1 and classes[i + 1] is WordClass.AMBIGUOUS and len(toks[i + 1][2]) <= 2:
                         j = i + 1  # "spoke with ho re plan": a phrase takes no two-letter shorthand
-                    if (j == i + 1 and strong and low in _TITLES and classes[i + 1] is WordClass.AMBIGUOUS
+                    if (j == i + 1 and strong and low in _TITLES and len(toks[i + 1][2]) > 2
+                            and (classes[i + 1] is WordClass.AMBIGUOUS or lower_clause(i))
                             and lows[i + 1] not in _AFTER_TITLE_NOT_NAMES and _AGE_AFTER.match(text, toks[i + 1][1])):
-                        j = i + 2  # "bed 4 mr <everyday word> 47yo": a title, a word, an age
+                        # "bed 4 mr <everyday word> 47yo", "mr <eponym> age 92": a title, a
+                        # word, an age
+                        j = i + 2
                     if j > i + 1 and not (weak and not any(classes[k] is WordClass.UNKNOWN for k in range(i + 1, j))):
                         # a kinship word or a title outranks a pattern's guess on the same span
                         out.append(self._result("PERSON", toks[i + 1][0], toks[j - 1][1], 0.9 if strong else 0.6, "gate_person_cue"))
+            # 2e. a kinship word, one word, then what a person does ("son <word> on his
+            # way", "dtr <word> called"): the word is the relative's name whatever else it
+            # spells, unless it is a function word, an adverb or a clinical term
+            if (low in r.person_kin and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and classes[i + 1] is not WordClass.UNKNOWN
+                    and len(toks[i + 1][2]) >= 3 and toks[i + 1][2].isalpha() and _KIN_ACTS_AFTER.match(text, toks[i + 1][1])
+                    and _kin_name_word(lows[i + 1])):
+                out.append(self._result("PERSON", toks[i + 1][0], toks[i + 1][1], 0.9, "gate_person_cue"))
             # 2b. a title, then a word the vocabulary knows, then "aware" or a credential:
             # "dr. <word> aware" names a doctor whatever the word also means
             if low in ("dr", "drs", "doctor") and i + 2 < n and close(i, i + 1) and close(i + 1, i + 2) and (
@@ -330,10 +406,38 @@ class VocabularyGateRecognizer(EntityRecognizer):
                     if k > j:
                         out.append(self._result("LOCATION", toks[j][0], toks[k - 1][1], 0.6, "gate_place"))
             # 5b. where a person lives: "lives with son and family in <town>"
-            if (low == "in" and i + 1 < n and close(i, i + 1) and classes[i + 1] is WordClass.UNKNOWN
+            # ("lives in <north> <unknown word>": a word of a town's name's first part too)
+            jt = i + 2 if i + 2 < n and lows[i + 1] in r.place_name_prefixes and close(i + 1, i + 2) else i + 1
+            if (low == "in" and jt < n and close(i, i + 1) and classes[jt] is WordClass.UNKNOWN
                     and any(lows[k] in ("lives", "living", "resides", "lived", "live") for k in range(max(0, i - 6), i))
                     and same_line(max(0, i - 6), i)):
-                out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+                # (a town's first word outranks a name list's guess at the second)
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[jt][1], *((0.6, "gate_place") if jt == i + 1 else (0.9, "gate_place_named"))))
+            # 5g. right after "lives in", "lives alone in": the word is where the person
+            # lives, whatever else it spells ("lives in <everyday word> with her son"),
+            # unless it is what that position otherwise holds (data/slots.yaml
+            # place_lives_in_not_named: a kind of home, a determiner, a state of living)
+            # or a clinical term; in mixed-case writing only a lower-case word (5f reads
+            # the capitalised ones)
+            if (low == "in" and 0 < i and jt < n and close(i, i + 1) and classes[jt] is not WordClass.UNKNOWN
+                    and (lows[i - 1] in _LIVES or i > 1 and lows[i - 2] in _LIVES and lows[i - 1] in r.place_lives_adverbs
+                         and close(i - 2, i - 1))
+                    and close(i - 1, i) and (style != "mixed" or toks[i + 1][2].islower())
+                    and _lives_in_place(lows[i + 1 : jt + 1], r)
+                    and not (jt + 1 < n and close(jt, jt + 1) and lows[jt + 1] in r.place_lives_in_not_named)):
+                # (named: the position, not the word, decides; no filter second-guesses it)
+                out.append(self._result("LOCATION", toks[i + 1][0], toks[jt][1], 0.65 if jt == i + 1 else 0.9, "gate_place_named"))
+            # 5h. "<Brand> of <Town>" after a verb of moving or living and a preposition
+            # ("admitted from <Word> of <Word>", "discharged to <word> of <word>"): a care
+            # home's chain and its town, whatever the words also spell
+            if low in r.place_prepositions and 0 < i and i + 1 < n:
+                # after a verb ("moved her to"), any words; after a bare preposition only a
+                # town no list of words holds ("Dispo to <Word> of <unknown word>")
+                verb = (lows[i - 1] in r.place_verbs and close(i - 1, i)) or (
+                    i > 1 and lows[i - 2] in r.place_verbs and lows[i - 1] in _MOVED_WHOM and close(i - 2, i - 1))
+                span = self._brand_of_town(text, toks, lows, classes, i + 1, style, r, strict=not verb)
+                if span is not None:
+                    out.append(self._result("LOCATION", span[0], span[1], 0.9, "gate_place_named"))
             # 5d. "lives in <XX>": two capitals where a person lives are a state or a town,
             # whatever clinical abbreviation they also spell
             if (low == "in" and i + 1 < n and close(i, i + 1) and len(toks[i + 1][2]) == 2 and toks[i + 1][2].isupper()
@@ -422,9 +526,68 @@ class VocabularyGateRecognizer(EntityRecognizer):
             if (low in r.place_ward_cues and i + 1 < n and close(i, i + 1) and classes[i + 1] is WordClass.UNKNOWN
                     and _NAME_SHAPE.match(toks[i + 1][2]) and _WARD_NUMBER.match(text, toks[i + 1][1])):
                 out.append(self._result("LOCATION", toks[i + 1][0], toks[i + 1][1], 0.6, "gate_place"))
+        out.extend(self._initials(text, toks, lows, r))
         for m in r.us_state.finditer(text):  # "U <state> scale", "University of <state>"
             out.append(self._result("LOCATION", m.start(), m.end(), 0.65, "gate_place_named"))
         out.extend(self._signoff(text, toks, classes))
+        return out
+
+    @staticmethod
+    def _brand_of_town(text: str, toks: list[tuple[int, int, str]], lows: list[str], classes: list[WordClass], j: int,
+                       style: str, r: SlotRules, strict: bool = False) -> tuple[int, int] | None:
+        """Tokens from j that read "[the] <name> of <name>" (one or two words each side),
+        no side a kind of place, a service or a clinical term: the span, or None."""
+        from deid.text.recognizers import medical_terms
+
+        n = len(toks)
+
+        def gap_ok(a: int, b: int) -> bool:
+            return re.fullmatch(r"[ \t]+", text[toks[a][1] : toks[b][0]]) is not None
+
+        def named(k: int) -> bool:
+            w, low = toks[k][2], lows[k]
+            if len(w) < 3 or low in r.place_not_named or low in r.place_generic or low in r.place_kind_words \
+                    or low in medical_terms() or is_shorthand(low) or low.endswith(_SERVICE_ENDINGS) or low in ("of", "and"):
+                return False
+            if style == "mixed":
+                return w[:1].isupper() and w[1:].islower()
+            return True
+
+        if j < n and lows[j] == "the":
+            j += 1
+        k = j
+        while k < n and k - j < 2 and (k == j or gap_ok(k - 1, k)) and named(k):
+            k += 1
+        if k == j or k >= n or lows[k] != "of" or not gap_ok(k - 1, k):
+            return None
+        m = k + 1
+        while m < n and m - k - 1 < 2 and gap_ok(m - 1, m) and named(m):
+            m += 1
+        if m == k + 1:
+            return None
+        if strict and not any(classes[x] is WordClass.UNKNOWN for x in range(k + 1, m)):
+            return None
+        if style != "mixed" and not any(classes[x] is not WordClass.SAFE for x in range(k + 1, m)):
+            return None  # in lower case or capitals the town must be a word no list of words holds safe
+        return toks[j][0], toks[m - 1][1]
+
+    def _initials(self, text: str, toks: list[tuple[int, int, str]], lows: list[str], r: SlotRules) -> list[RecognizerResult]:
+        """A patient or a contact by initials: dotted capitals ("J.D.") after a person
+        cue, before "is a <age>" or an age, or alone after a dash at a line's end (a
+        sign-off); a title and one capital letter ("mr K remained", "Ms K. care")."""
+        out: list[RecognizerResult] = []
+        for m in _DOTTED_INITIALS.finditer(text):
+            if m.group().replace(".", "").casefold() in r.initials_not_names:
+                continue
+            s, e = m.span()
+            if (_INITIALS_CUE_BEFORE.search(text, max(0, s - 16), s) or _INITIALS_AGE_AFTER.match(text, e)
+                    or _DASH_BEFORE.search(text, max(0, s - 6), s) and _LINE_END.match(text, e)):
+                out.append(self._result("PERSON", s, e, 0.65, "gate_initials"))
+        for i in range(len(toks) - 1):
+            s2, e2, w2 = toks[i + 1]
+            if (lows[i] in _TITLES and len(w2) == 1 and w2.isupper() and re.fullmatch(r"\.?[ \t]+", text[toks[i][1] : s2])
+                    and _TITLE_INITIAL_AFTER.match(text, e2)):
+                out.append(self._result("PERSON", s2, e2 + (text[e2 : e2 + 1] == "."), 0.65, "gate_initials"))
         return out
 
     def _signoff(self, text: str, toks: list[tuple[int, int, str]], classes: list[WordClass]) -> list[RecognizerResult]:

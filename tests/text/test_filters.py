@@ -73,3 +73,13 @@ def test_the_chain_is_read_from_the_yaml(monkeypatch):
         assert not _keep("[02:17] CP: hi", "CP", "PERSON", "name_context")
     finally:
         filters._chain.cache_clear()
+
+
+def test_a_greeting_names_a_person_even_when_the_word_is_an_eponym():
+    from deid import scrub_text
+
+    # "Hi <Eponym>,": the greeting decides (and the name is then removed wherever it
+    # stands); without the greeting "<Eponym> syndrome" stays
+    assert "Horner" not in scrub_text("Subject: RE: follow-up\n\nHi Horner,\n\nThanks - seen today.").text
+    assert "Horner syndrome" in scrub_text("Subject: RE: follow-up\n\nThanks - Horner syndrome on the left.").text
+    assert scrub_text("Hi all,\nMurphy sign positive.").text == "Hi all,\nMurphy sign positive."
