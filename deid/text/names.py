@@ -169,6 +169,52 @@ def expand_names(text: str, dets: list[Detection], vocab: frozenset[str]) -> lis
     return out
 
 
+# particles that open a surname and are no everyday English word, so a lower-case one
+# before a name is taken with it ("ó súilleabháin", "zu Stolberg"); "al", "el", "y",
+# "do", "mac" join a name only when capitalised or between two names
+_OPENING_PARTICLES = frozenset("ó ní nic ua van von der den ter ten bin ibn dos das zu della del di du des".split())
+_PARTICLE_RUN = regex.compile(r"[ \t]+(?:(?:" + "|".join(sorted(map(regex.escape, PARTICLES | {"zu"}), key=len, reverse=True)) + r")[ \t]+){1,3}", regex.I)
+_PREV_PARTICLES = regex.compile(
+    r"(?<![\p{L}'’\-])((?:(?:" + "|".join(sorted(map(regex.escape, PARTICLES | {"zu"}), key=len, reverse=True)) + r")[ \t]+){1,2})$", regex.I
+)
+_NEXT_PARTICLE = regex.compile(r"[ \t]+(\p{L}+)[ \t]+(\p{L}[\p{L}'’\-]*\p{L})")
+_PREV_INITIAL = regex.compile(r"(?<![\p{L}.])\p{Lu}\.[ \t]+$")
+
+
+def bridge_particles(text: str, dets: list[Detection]) -> list[Detection]:
+    """Name parts joined by particles: two names with only particles between them are one
+    ("Ana Pérez y Gómez", "abdul bin rashid", "Karl-Heinz zu Stolberg"); a particle
+    in front of a name belongs to it when capitalised or one that is no English word
+    ("Dr Ó Súilleabháin", "mr ó súilleabháin"), and so does an initial with a full stop
+    ("L. von Essen")."""
+    from deid.text.slots import word_class
+    from deid.text.vocabulary import WordClass
+
+    names = sorted((d for d in dets if d.kind == "PERSON" and d.score >= 0.5), key=lambda d: d.start)
+    out = list(dets)
+    for a, b in zip(names, names[1:], strict=False):
+        if a.end < b.start and _PARTICLE_RUN.fullmatch(text, a.end, b.start):
+            out.append(Detection("PERSON", a.start, b.end, min(a.score, b.score), "particle_bridge"))
+    for d in names:
+        # a name, an opening particle, then a word the vocabulary does not know as safe:
+        # "<first> bin <last>" when only the first part was found
+        m = _NEXT_PARTICLE.match(text, d.end)
+        if m and m.group(1).casefold() in _OPENING_PARTICLES and word_class(m.group(2)) is not WordClass.SAFE:
+            out.append(Detection("PERSON", d.start, m.end(), d.score, "particle_bridge"))
+        start = d.start
+        m = _PREV_PARTICLES.search(text, max(0, start - 20), start)
+        if m:
+            first = m.group(1).split()[0]
+            if first[:1].isupper() or first.casefold() in _OPENING_PARTICLES:
+                start = m.start(1)
+        m = _PREV_INITIAL.search(text, max(0, start - 4), start) if d.score >= 0.8 else None
+        if m:
+            start = m.start()
+        if start != d.start:
+            out.append(Detection("PERSON", start, d.end, d.score, "particle_bridge"))
+    return out
+
+
 def trim_safe_words(text: str, dets: list[Detection]) -> list[Detection]:
     """Cut known-safe words (deid/text/vocabulary.py) out of guesses: spaCy reads an
     all-capitals note as one long entity ("FEMALE ADMITTED IN TRANSFER FROM <place>
