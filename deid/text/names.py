@@ -178,6 +178,8 @@ _PREV_PARTICLES = regex.compile(
     r"(?<![\p{L}'’\-])((?:(?:" + "|".join(sorted(map(regex.escape, PARTICLES | {"zu"}), key=len, reverse=True)) + r")[ \t]+){1,2})$", regex.I
 )
 _NEXT_PARTICLE = regex.compile(r"[ \t]+(\p{L}+)[ \t]+(\p{L}[\p{L}'’\-]*\p{L})")
+_TRAILING_INITIALS = regex.compile(r"[ \t]+(\p{Lu}{1,3})[ \t]*(?=\n|$)")
+_LABEL_BEFORE = regex.compile(r"(?:^|\n)[^\n:]{1,40}:[ \t]*$")
 _PREV_INITIAL = regex.compile(r"(?<![\p{L}.])\p{Lu}\.[ \t]+$")
 
 
@@ -186,7 +188,8 @@ def bridge_particles(text: str, dets: list[Detection]) -> list[Detection]:
     ("Ana Pérez y Gómez", "abdul bin rashid", "Karl-Heinz zu Stolberg"); a particle
     in front of a name belongs to it when capitalised or one that is no English word
     ("Dr Ó Súilleabháin", "mr ó súilleabháin"), and so does an initial with a full stop
-    ("L. von Essen")."""
+    ("L. von Essen"). Initials after a surname that fills a labelled field are the
+    name's too ("Submitting physician: <Last> QX")."""
     from deid.text.slots import word_class
     from deid.text.vocabulary import WordClass
 
@@ -201,6 +204,10 @@ def bridge_particles(text: str, dets: list[Detection]) -> list[Detection]:
         m = _NEXT_PARTICLE.match(text, d.end)
         if m and m.group(1).casefold() in _OPENING_PARTICLES and word_class(m.group(2)) is not WordClass.SAFE:
             out.append(Detection("PERSON", d.start, m.end(), d.score, "particle_bridge"))
+        # a labelled field holding a surname and initials: "Submitting physician: <Last> QX"
+        m = _TRAILING_INITIALS.match(text, d.end)
+        if m and m.group(1).casefold() not in _CREDENTIALS and _LABEL_BEFORE.search(text, max(0, d.start - 40), d.start):
+            out.append(Detection("PERSON", d.start, m.end(1), d.score, "particle_bridge"))
         start = d.start
         m = _PREV_PARTICLES.search(text, max(0, start - 20), start)
         if m:

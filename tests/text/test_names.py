@@ -68,3 +68,14 @@ def test_particles_join_the_name_parts_around_them(text_engine):
     ])
     assert "Sharps bin emptied, transport van booked for 10 minutes after ten doses of de novo therapy." == kept[0].text
     assert "Given ten mg IV" in kept[1].text and "Quelmark" not in kept[1].text
+
+
+def test_initials_after_a_surname_in_a_labelled_field_are_the_names(text_engine):
+    """"Submitting physician: <Last> QX": the initials after the surname are removed
+    with it; a credential after it ("MD") and capitals in running text stay."""
+    out = scrub_texts([
+        "Received: 11/30/2016\nSubmitting physician: Quorvath JQ\n\nCLINICAL INFORMATION: gout.",
+        "Attending: Quorvath MD\nPlan: Quorvath to recheck BP\n",
+    ])
+    assert "Quorvath" not in out[0].text and "JQ" not in out[0].text and "CLINICAL INFORMATION: gout." in out[0].text
+    assert "MD\n" in out[1].text and "recheck BP" in out[1].text and "Quorvath" not in out[1].text
