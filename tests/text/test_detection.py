@@ -384,6 +384,7 @@ def test_kinds_of_surgery_stay(text_engine, text):
     ("she fell at her flat (Suite 606 3 Quorbeck Round, Lantern) and", "Suite 606 3 Quorbeck Round"),
     ("to the centre (Level 5 678 Quorbeck Deviation, Lake Lantern QLD 2996); collect", "Level 5 678 Quorbeck Deviation"),
     ("Family Medicine\n66/377 Quorbeck Piazza, Lanternton QLD 2184\nT 9247313143", "66/377 Quorbeck Piazza"),
+    ("she fell at her flat (71/4 Quorbeck Ramble, Lanternside) and", "71/4 Quorbeck Ramble"),
     ("Beaumont Hospital\n938 allé Quorbeck, Ville Lantern, NB K3V7G6", "938 allé Quorbeck"),
     ("BIBA FROM 4607 QUORBECK VILLAGE, SOUTH HOPE, OR 14405 AFTER CXR.", "SOUTH HOPE"),
 ])
@@ -396,4 +397,7 @@ def test_acuity_and_doses_are_no_unit_addresses(text_engine):
     text = "Vision 20/20 Both Eyes, Normal 2020. Suite 4 2 units given at 10 am."
     assert [text[d.start:d.end] for d in find_phi(text) if d.kind == "ADDRESS" and "units" in text[d.start:d.end]] == []
     text = "Braden 14.\nLabs: 20/40 OD, BNP 1240, trop I 0.04."
+    assert [d for d in find_phi(text) if d.kind == "ADDRESS"] == []
+    # a fraction before capitalised words is no unit/number address
+    text = "Power 4/5 Left Arm, 3/6 Systolic Murmur, 1/2 Normal Saline Bolus."
     assert [d for d in find_phi(text) if d.kind == "ADDRESS"] == []
