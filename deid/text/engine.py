@@ -46,6 +46,7 @@ from deid.text.filters import MONTHS_DAYS, keep
 from deid.text.names import (
     STOPWORDS,
     WORD_TOKEN,
+    ages_after_names,
     bridge_particles,
     coordinated_names,
     expand_names,
@@ -358,6 +359,7 @@ class TextEngine:
         kept += coordinated_names(text, kept)
         kept += propagate(text, kept, self.vocab)
         kept = bridge_particles(text, kept)
+        kept += ages_after_names(text, kept)
         kept += self._after_institution(text, kept)
         merged = [d for d in self._merge(kept) if d.kind not in policy.text.keep_kinds]
         if context is not None:

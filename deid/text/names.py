@@ -222,6 +222,21 @@ def bridge_particles(text: str, dets: list[Detection]) -> list[Detection]:
     return out
 
 
+_AGE_AFTER_NAME = regex.compile(r"[ \t]*\(\(?(9\d|1[01]\d|12[0-5])\)(?![ \t]*(?:mg|ml|mcg|%|/|x10|k\b))")
+
+
+def ages_after_names(text: str, dets: list[Detection]) -> list[Detection]:
+    """An age over 89 in brackets right after a name is the person's age: in a ward list,
+    "Bed 2: <Last> (96) <diagnosis>" (HIPAA: ages over 89 are identifiers)."""
+    out = []
+    for d in dets:
+        if d.kind == "PERSON" and d.score >= 0.5:
+            m = _AGE_AFTER_NAME.match(text, d.end)
+            if m:
+                out.append(Detection("AGE", m.start(1), m.end(1), 0.85, "age_after_name"))
+    return out
+
+
 def trim_safe_words(text: str, dets: list[Detection]) -> list[Detection]:
     """Cut known-safe words (deid/text/vocabulary.py) out of guesses: spaCy reads an
     all-capitals note as one long entity ("FEMALE ADMITTED IN TRANSFER FROM <place>

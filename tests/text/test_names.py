@@ -79,3 +79,16 @@ def test_initials_after_a_surname_in_a_labelled_field_are_the_names(text_engine)
     ])
     assert "Quorvath" not in out[0].text and "JQ" not in out[0].text and "CLINICAL INFORMATION: gout." in out[0].text
     assert "MD\n" in out[1].text and "recheck BP" in out[1].text and "Quorvath" not in out[1].text
+
+
+def test_a_bracketed_age_over_89_after_a_name_is_removed(text_engine):
+    """"Bed 2: <Last> (96) <diagnosis>": the bracketed number after a name is an age;
+    a bracketed value after a measurement and a percentage after a name stay."""
+    out = scrub_texts([
+        "Bed 2: Zorvan Quorvath (96) gout, HD 3.",
+        "Bed 3: Quelmark ((103)) cellulitis.",
+        "HR (96) regular. Seen by Dr Quorvath (95%) sats on 2L.",
+    ])
+    assert "96" not in out[0].text and "Quorvath" not in out[0].text and "gout, HD 3." in out[0].text
+    assert "103" not in out[1].text and "cellulitis." in out[1].text
+    assert "HR (96) regular." in out[2].text and "95%" in out[2].text
