@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -372,19 +372,29 @@ def _split_blocks(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, poli
     lines = [b for b in boxes if texty(b, policy, view.shape)]
     have = polygons_mask((h, w), [b.polygon for b in lines]) if lines else np.zeros((h, w), bool)
     out: list[TextBox] = []
-    for blk in blocks:
+    for b in _read_around(view, blocks, 8, opts, policy, engine):
+        bm, win = _local_mask(b.polygon, view.shape)
+        if texty(b, policy, view.shape) and (bm & have[win]).sum() < 0.5 * max(1, int(bm.sum())):
+            out.append(b)
+    return out
+
+
+def _read_around(
+    view: np.ndarray, boxes: list[TextBox], margin_div: int, opts: OcrOptions, policy: Policy, engine: OcrEngine
+) -> Iterator[TextBox]:
+    """Text found and read on a crop around each box (margin: box height // ``margin_div``,
+    at least 8 px), with ``_faint_read``'s cut, in full-frame coordinates."""
+    h, w = view.shape[:2]
+    for blk in boxes:
         x, y, bw, bh = blk.box
-        m = max(8, bh // 8)
+        m = max(8, bh // margin_div)
         x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(w, x + bw + m), min(h, y + bh + m)
         if x1 - x0 < 8 or y1 - y0 < 8:
             continue
         crop = np.ascontiguousarray(view[y0:y1, x0:x1])
         for b in _faint_read(engine.detect(crop, opts), policy):
             b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
-            bm, win = _local_mask(b.polygon, view.shape)
-            if texty(b, policy, view.shape) and (bm & have[win]).sum() < 0.5 * max(1, int(bm.sum())):
-                out.append(b)
-    return out
+            yield b
 
 
 # A line kept as annotation on a read below this score is looked at again (see _weak_reads).
@@ -409,19 +419,8 @@ def _weak_reads(view: np.ndarray, boxes: list[TextBox], opts: OcrOptions, policy
     weak = [b for b in boxes if b.score < _WEAK_READ and kept_annotation(b, policy) and b.box[2] * b.box[3] <= _BLOCK_MAX_FRACTION * h * w]
     if not weak or len(weak) > _MAX_BLOCKS:
         return []
-    out: list[TextBox] = []
-    for blk in weak:
-        x, y, bw, bh = blk.box
-        m = max(8, bh // 2)
-        x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(w, x + bw + m), min(h, y + bh + m)
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            continue
-        crop = np.ascontiguousarray(view[y0:y1, x0:x1])
-        for b in _faint_read(engine.detect(crop, dataclasses.replace(opts, scale=_WEAK_READ_SCALE)), policy):
-            b.polygon = b.polygon + np.array([x0, y0], dtype=np.float32)
-            if texty(b, policy, view.shape):
-                out.append(b)
-    return out
+    scaled = dataclasses.replace(opts, scale=_WEAK_READ_SCALE)
+    return [b for b in _read_around(view, weak, 2, scaled, policy, engine) if texty(b, policy, view.shape)]
 
 
 # A detector box covering more than this fraction of the image that is no text line is
