@@ -390,39 +390,23 @@ def _title_before(text: str, d: Detection) -> bool:
 
 # -- pattern matches that have the shape of a clinical value: a reading, a range, a
 # setting or a device, not an identifier
-@predicate("date_not_date")
-def _date_value(text: str, d: Detection) -> bool:
-    return _date_not_date(text, d.start, d.end)
+def _on_span(check: Callable[[str, int, int], bool]) -> Predicate:
+    def run(text: str, d: Detection) -> bool:
+        return check(text, d.start, d.end)
+
+    return run
 
 
-@predicate("phone_not_phone")
-def _phone_value(text: str, d: Detection) -> bool:
-    return _phone_not_phone(text, d.start, d.end)
-
-
-@predicate("via_not_street")
-def _via_value(text: str, d: Detection) -> bool:
-    return _via_not_street(text, d.start, d.end)
-
-
-@predicate("age_not_age")
-def _age_value(text: str, d: Detection) -> bool:
-    return _age_not_age(text, d.start, d.end)
-
-
-@predicate("vehicle_not_vehicle")
-def _vehicle_value(text: str, d: Detection) -> bool:
-    return _vehicle_not_vehicle(text, d.start, d.end)
-
-
-@predicate("handle_not_handle")
-def _handle_value(text: str, d: Detection) -> bool:
-    return _handle_not_handle(text, d.start, d.end)
-
-
-@predicate("hyphen_words")
-def _hyphen_value(text: str, d: Detection) -> bool:
-    return _hyphen_words(text, d.start, d.end)
+for _name, _check in (
+    ("date_not_date", _date_not_date),
+    ("phone_not_phone", _phone_not_phone),
+    ("via_not_street", _via_not_street),
+    ("age_not_age", _age_not_age),
+    ("vehicle_not_vehicle", _vehicle_not_vehicle),
+    ("handle_not_handle", _handle_not_handle),
+    ("hyphen_words", _hyphen_words),
+):
+    predicate(_name)(_on_span(_check))
 
 
 # -- street addresses
