@@ -537,6 +537,7 @@ def _leak_check(
         if isinstance(pixel, bytes | bytearray | memoryview) and len(pixel) > 64:
             hay = data.replace(bytes(pixel), b"")
     hay = hay.lower()
+    charsets = _output_charsets(ds)
     for ident in context.identifiers:
         if not ident.source.startswith("dicom:"):
             continue  # detections of the text scrubber are guesses, not known values
@@ -548,20 +549,67 @@ def _leak_check(
         terms = {ident.value, ident.value.replace(" ", "^")}
         if ident.kind == "PERSON":
             terms.update(
-                p for p in ident.value.split() if len(p) >= 5 and p.lower() not in _COMMON_WORDS
+                p
+                for p in ident.value.split()
+                if (len(p) >= 5 or (len(p) >= 2 and not p.isascii()))
+                and p.lower() not in _COMMON_WORDS
             )
         for term in terms:
-            if len(term) < min_len or term.lower() in _COMMON_WORDS:
+            # A name in an ideographic script is two or three characters long.
+            shortest = min_len if term.isascii() else min(min_len, 2)
+            if len(term) < shortest or term.lower() in _COMMON_WORDS:
                 continue
-            for encoded in {
-                term.lower().encode("utf-8", "ignore"),
-                term.lower().encode("latin-1", "ignore"),
-            }:
-                if encoded and encoded in hay and _whole_number_found(encoded, hay):
+            for encoded in _encodings(term if not term.isascii() else term.lower(), charsets):
+                if encoded in hay and _whole_number_found(encoded, hay):
                     raise WithheldError(
                         f"an identifier of kind {ident.kind} is still present after scrubbing",
                         reason="verification_failed",
                     )
+
+
+def _output_charsets(ds: Dataset) -> list[str]:
+    """Python codecs of the written dataset's Specific Character Set (none if unknown)."""
+    values = [v.strip() for v in read_values(ds, 0x00080005)]
+    if not any(values):
+        return []
+    try:
+        from pydicom.charset import convert_encodings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return list(convert_encodings(values))
+    except Exception:
+        return []
+
+
+def _encodings(term: str, charsets: list[str]) -> set[bytes]:
+    """``term`` as bytes in every encoding it can take in the file: UTF-8, Latin-1 and
+    the file's own character sets (ISO 2022 escapes included, and the bare two-byte
+    codes inside them). An encoding that cannot represent the term yields nothing: a
+    lossy encoding of a non-Latin name ("?" or nothing at all) would match anywhere."""
+    out: set[bytes] = set()
+    # The haystack is lower-cased byte-wise (ASCII only): a non-ASCII letter keeps its
+    # case there, so each case variant of the term is encoded.
+    variants = {term} if term.isascii() else {term, term.lower(), term.upper(), term.title()}
+    for variant in variants:
+        for codec in ("utf-8", "latin-1"):
+            with contextlib.suppress(UnicodeEncodeError):
+                out.add(variant.encode(codec).lower())
+        if charsets and not variant.isascii():
+            from pydicom.charset import encode_string
+
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    encoded = encode_string(variant, charsets).lower()
+            except Exception:
+                encoded = b""
+            if encoded and b"?" not in encoded:
+                out.add(encoded)
+                bare = re.sub(rb"\x1b[$()][@a-z]?[@a-z]?", b"", encoded)
+                if len(bare) >= 4:
+                    out.add(bare)
+    return {e for e in out if e.strip(b" ^")}
 
 
 def _whole_number_found(term: bytes, hay: bytes) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import re
+import unicodedata
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,14 @@ from pydicom.uid import UID_dictionary
 from deid.core.context import CaseContext
 from deid.core.policy import Policy
 from deid.core.report import Finding, Report
-from deid.dicom.profile import Action, compile_profile, identifier_tags, keep_public, safe_private
+from deid.dicom.profile import (
+    Action,
+    compile_profile,
+    identifier_tags,
+    keep_public,
+    safe_private,
+    walked_dummy_sequences,
+)
 from deid.dicom.pseudonyms import (
     PATIENT_ID_PREFIX,
     PATIENT_NAME_PREFIX,
@@ -142,6 +150,7 @@ class HeaderScrubber:
         self.report = report
         self.profile = compile_profile(policy.dicom)
         self.keep = keep_public()
+        self.walked_dummies = walked_dummy_sequences()
         self.ident_tags = identifier_tags()
         self.safe_private = safe_private() if policy.dicom.retain_safe_private else frozenset()
         self.pending: list[_Pending] = []
@@ -350,7 +359,7 @@ class HeaderScrubber:
             self._finding(tag, vr, "removed", path)
 
     def _apply_sequence(self, ds: Dataset, tag: int, code: str, path: str, depth: int) -> None:
-        if code in ("K", "C", "*", "R", "U"):
+        if code in ("K", "C", "*", "R", "U") or (code == "D" and tag in self.walked_dummies):
             seq = ds[tag].value
             for i, item in enumerate(seq):
                 self._walk(item, f"{path}[{i}]/", depth + 1)
@@ -602,8 +611,18 @@ class HeaderScrubber:
 
 
 # ---- free text ---------------------------------------------------------------------------
-# A capitalised word: letters with inner apostrophes or hyphens ("O'Brien", "Smith-Jones").
-_CAPITALISED = re.compile(r"(?<![\w\[])[A-Z][A-Za-z]*(?:['\-][A-Za-z]+)*(?![\w\]])")
+# A word: letters (any script) with inner apostrophes or hyphens ("O'Brien",
+# "Smith-Jones", "Müller"); _drop_unknown_names decides which ones are names.
+_WORD = re.compile(r"(?<![\w\[])[^\W\d_]+(?:['\-][^\W\d_]+)*(?![\w\]])")
+
+
+def _foreign_script(word: str) -> bool:
+    """True when ``word`` has a letter outside the Latin script (CJK, kana, hangul,
+    Cyrillic, Greek, Arabic...): no vocabulary of ours can say it is not a name."""
+    return any(
+        ch.isalpha() and not ch.isascii() and "LATIN" not in unicodedata.name(ch, "")
+        for ch in word
+    )
 
 
 def _deny_terms(context: CaseContext) -> frozenset[str]:
@@ -616,12 +635,16 @@ def _known_safe(text: str, deny: frozenset[str]) -> bool:
     from deid.text.vocabulary import all_safe
 
     low = text.lower()
+    if _foreign_script(text):
+        return False  # the vocabulary is English: its word tokens skip other scripts
     return all_safe(text) and not any(term in low for term in deny)
 
 
 def _drop_unknown_names(text: str, policy: Policy, context: CaseContext) -> str:
     """Replace capitalised words that no vocabulary knows: in a DICOM descriptor or
-    comment such a word is a name until known otherwise (safe by construction).
+    comment such a word is a name until known otherwise (safe by construction). Words
+    in a script other than Latin (a Japanese or Cyrillic name in an ISO 2022 or UTF-8
+    header) are replaced whatever their case: no vocabulary here covers them.
 
     Words with digits (sequence and protocol names such as "T2W", "FL3D") are left to
     the text engine's patterns; the policy's allow-list is honoured.
@@ -633,11 +656,18 @@ def _drop_unknown_names(text: str, policy: Policy, context: CaseContext) -> str:
 
     def repl(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < 2 or word.lower() in allowed or classify(word) is not WordClass.UNKNOWN:
+        if _foreign_script(word):
+            return replacement("PERSON", word, policy, context)[0]
+        if (
+            len(word) < 2
+            or not word[0].isupper()
+            or word.lower() in allowed
+            or classify(word) is not WordClass.UNKNOWN
+        ):
             return word
         return replacement("PERSON", word, policy, context)[0]
 
-    return _CAPITALISED.sub(repl, text)
+    return _WORD.sub(repl, text)
 
 
 # ---- value helpers ---------------------------------------------------------------------

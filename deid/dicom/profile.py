@@ -211,3 +211,20 @@ def identifier_tags() -> dict[int, str]:
             raise ValueError(f"identifier_tags.tsv: unknown keyword {keyword}")
         out[tag] = kind.strip()
     return out
+
+
+@functools.cache
+def walked_dummy_sequences() -> frozenset[int]:
+    """Sequences whose D action keeps and walks their items (``dummy_sequences.tsv``)."""
+    from pydicom.datadict import tag_for_keyword
+
+    out: set[int] = set()
+    for line in _data_text("dummy_sequences.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        keyword = line.split("\t")[0].strip()
+        tag = tag_for_keyword(keyword)
+        if tag is None:
+            raise ValueError(f"dummy_sequences.tsv: unknown keyword {keyword}")
+        out.add(tag)
+    return frozenset(out)
