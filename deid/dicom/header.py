@@ -37,6 +37,7 @@ from deid.core.policy import Policy
 from deid.core.report import Finding, Report
 from deid.dicom.profile import (
     Action,
+    coding_schemes,
     compile_profile,
     identifier_tags,
     keep_public,
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 PATIENT_NAME = 0x00100010
 PATIENT_ID = 0x00100020
 PATIENT_BIRTH_DATE = 0x00100030
+CODING_SCHEME_DESIGNATOR = 0x00080102
 
 _NUMERIC_VRS = NUMERIC_VRS
 _NUMERIC_TEXT_VRS = NUMERIC_TEXT_VRS
@@ -292,7 +294,7 @@ class HeaderScrubber:
     def _default_action(self, ds: Dataset, tag: int, vr: str) -> Action:
         keep = self.keep.get(tag)
         if keep is not None:
-            if keep.action == "K" or getattr(self.dpol, keep.option, False):
+            if keep.action in ("K", "L", "M") or getattr(self.dpol, keep.option, False):
                 return Action(keep.action, "keep_public")
             return Action("X", "keep_public")
         if not dictionary_has_tag(tag):
@@ -354,6 +356,12 @@ class HeaderScrubber:
             self._remap(ds, tag, path, registry_ok=True)
         elif code == "C":
             self._clean(ds, tag, vr, action, path)
+        elif code == "L":
+            self._label(ds, tag, vr, path)
+        elif code == "M":
+            scheme = "\\".join(read_values(ds, CODING_SCHEME_DESIGNATOR)).strip()
+            if scheme not in coding_schemes():
+                self._clean(ds, tag, vr, Action("C", "keep_public"), path)
         else:  # an action letter this interpreter does not know: fail safe
             del ds[tag]
             self._finding(tag, vr, "removed", path)
@@ -417,6 +425,20 @@ class HeaderScrubber:
         del ds[tag]
         self._finding(tag, vr, "removed", path)
         log.debug("clean option %s removed bulk element", option)
+
+    def _label(self, ds: Dataset, tag: int, vr: str, path: str) -> None:
+        """A user-typed code string: kept if known-safe, else a keyed code."""
+        values = [v.strip() for v in read_values(ds, tag)]
+        deny = _deny_terms(self.context)
+        out = [v if _label_safe(v, deny) else self._label_code(v) for v in values]
+        if out != values:
+            set_value(ds, tag, vr, out)
+            self.report.add(Finding("DICOM_ATTRIBUTE", "replaced", tag=path, source="dicom"))
+
+    def _label_code(self, value: str) -> str:
+        alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        n = int.from_bytes(self.context.digest("dicom-label", value)[:5], "big")
+        return "LABEL_" + "".join(alphabet[(n >> (5 * i)) & 31] for i in range(8))
 
     def _shift_dates(self, ds: Dataset, tag: int, vr: str, path: str) -> None:
         """Move DA, TM and DT values by the case offset (days + seconds), in place.
@@ -553,9 +575,16 @@ class HeaderScrubber:
         self.report.add(Finding(kind, action, tag=path, source="dicom"))
 
     # ---- batched text cleaning ---------------------------------------------------------
+    def _text_uid(self, match: re.Match[str]) -> str:
+        uid = match.group(0)
+        return uid if uid in UID_dictionary else self.context.new_uid(uid)
+
     def _flush_text(self) -> None:
         if not self.pending:
             return
+        for p in self.pending:
+            # A UID typed into free text ("see 1.2.840....") is remapped like any UID.
+            p.values = [_UID_IN_TEXT.sub(self._text_uid, v) for v in p.values]
         cache = _TEXT_CACHE.setdefault(self.context, {})
         generation = len(self.context.identifiers)
         todo = sorted(
@@ -616,6 +645,10 @@ class HeaderScrubber:
 _WORD = re.compile(r"(?<![\w\[])[^\W\d_]+(?:['\-][^\W\d_]+)*(?![\w\]])")
 
 
+# A DICOM UID in free text: four or more dot-separated numbers (not a decimal "1.5").
+_UID_IN_TEXT = re.compile(r"(?<![\d.])[0-2](?:\.(?:0|[1-9]\d*)){3,}(?![\d.])")
+
+
 def _foreign_script(word: str) -> bool:
     """True when ``word`` has a letter outside the Latin script (CJK, kana, hangul,
     Cyrillic, Greek, Arabic...): no vocabulary of ours can say it is not a name."""
@@ -628,6 +661,20 @@ def _foreign_script(word: str) -> bool:
 def _deny_terms(context: CaseContext) -> frozenset[str]:
     """The case's identifiers (and name parts), lower-cased, for the known-safe test."""
     return frozenset(term.lower() for _kind, term in context.deny_terms() if len(term) >= 3)
+
+
+def _label_safe(value: str, deny: frozenset[str]) -> bool:
+    """Every word of a code-string label known-safe, short, or holding a digit."""
+    from deid.text.vocabulary import WordClass, classify
+
+    if not value or value.lower() in deny:
+        return not value
+    for word in re.split(r"[ _]+", value):
+        if not word or len(word) <= 3 or any(ch.isdigit() for ch in word):
+            continue
+        if word.lower() in deny or classify(word.lower()) is not WordClass.SAFE:
+            return False
+    return True
 
 
 def _known_safe(text: str, deny: frozenset[str]) -> bool:

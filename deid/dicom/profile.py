@@ -228,3 +228,13 @@ def walked_dummy_sequences() -> frozenset[int]:
             raise ValueError(f"dummy_sequences.tsv: unknown keyword {keyword}")
         out.add(tag)
     return frozenset(out)
+
+
+@functools.cache
+def coding_schemes() -> frozenset[str]:
+    """Published coding scheme designators (``coding_schemes.tsv``): their meanings are kept."""
+    return frozenset(
+        line.strip()
+        for line in _data_text("coding_schemes.tsv").splitlines()
+        if line.strip() and not line.startswith("#")
+    )

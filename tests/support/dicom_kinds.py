@@ -378,7 +378,7 @@ def enhanced_mr(p: Planter, st: Study) -> Kind:
 
 def gsps(p: Planter, st: Study) -> Kind:
     ds = _base(GSPS, "PR", p, st, full=False)
-    ds.ContentLabel = "ANNOTATIONS"
+    ds.ContentLabel = p.surname("ContentLabel (CS)").upper()
     ds.ContentDescription = p.text("ContentDescription", "measurements for {}")
     ds.ContentCreatorName = p.name("ContentCreatorName")
     ds.PresentationCreationDate = p.date("PresentationCreationDate")
@@ -927,6 +927,103 @@ def rle_mr(p: Planter) -> Kind:
     return k
 
 
+def hiding_places(p: Planter) -> Kind:
+    """A CT image with identifying values in the less travelled places of a header."""
+    st = Study(p.uid(), p.uid(), p.uid(), [p.uid()])
+    ds = _base(CT, "CT", p, st, sop=st.images[0])
+    ds.FrameOfReferenceUID = st.frame_of_ref
+    ds.BodyPartExamined = "HEAD"
+    ds.SliceThickness = "5"
+    ds.KVP = "120"
+    ds.WindowCenter = ["40", "600"]
+    ds.WindowWidth = ["80", "2800"]
+    ds.ProtocolName = "HEAD WO CONTRAST"
+    ds.SeriesDescription = "AXIAL 5MM BRAIN"
+    ds.ConvolutionKernel = "H30s"
+    ds.OtherPatientNames = [p.name("OtherPatientNames[0]"), p.name("OtherPatientNames[1]")]
+    ds.PatientTelecomInformation = p.text("PatientTelecomInformation", "{}@example.org")
+    ds.StudyComments = p.text("StudyComments", "ordered by {}")
+    ds.CurrentPatientLocation = p.text("CurrentPatientLocation", "{} ward bed 4")
+    ds.PatientInstitutionResidence = p.text("PatientInstitutionResidence", "{} House")
+    ds.AdmissionID = p.ident("AdmissionID", "ADM")
+    ds.AdmittingDate = p.date("AdmittingDate")
+    ds.AdmittingTime = p.time("AdmittingTime")
+    ds.PatientBirthTime = p.time("PatientBirthTime")
+    ds.LastMenstrualDate = p.date("LastMenstrualDate")
+    ds.PatientReligiousPreference = p.text("PatientReligiousPreference", "{} chapel")
+    ds.MedicalAlerts = p.text("MedicalAlerts", "allergic, call {}")
+    ds.Allergies = p.text("Allergies", "penicillin ({})")
+    ds.SpecialNeeds = p.text("SpecialNeeds", "interpreter {}")
+    ds.PatientState = p.text("PatientState", "sedated by {}")
+    ds.AcquisitionDate = p.date("AcquisitionDate")
+    ds.AcquisitionTime = p.time("AcquisitionTime") + ".123456"
+    p.plants = [x for x in p.plants if x.label != "SeriesDate"]
+    ds.SeriesDate = p.date("SeriesDate (ACR-NEMA form)")
+    ds.SeriesDate = f"{ds.SeriesDate[:4]}.{ds.SeriesDate[4:6]}.{ds.SeriesDate[6:]}"
+    ds.DateOfLastCalibration = [p.date("DateOfLastCalibration[0]"), p.date("DateOfLastCalibration[1]")]
+    ds.TimeOfLastCalibration = [p.time("TimeOfLastCalibration[0]"), p.time("TimeOfLastCalibration[1]")]
+    ds.TimezoneOffsetFromUTC = "+0100"
+    ds.IrradiationEventUID = p.uid()
+    ds.InstanceCreatorUID = p.uid()
+    ds.SynchronizationFrameOfReferenceUID = p.uid()
+    ds.ConcatenationUID = p.uid()
+    ds.DimensionOrganizationSequence = Sequence([_item(DimensionOrganizationUID=p.uid())])
+    ds.RetrieveAETitle = p.literal("RetrieveAETitle", p.word().upper()[:16])
+    ds.RetrieveURL = p.text("RetrieveURL", "https://pacs.{}.example/wado")
+    ds.ReferencedPatientSequence = Sequence([_ref("1.2.840.10008.3.1.2.1.1", p.uid())])
+    ds.ProcedureCodeSequence = Sequence([_code("L1234", "99LOCAL",
+                                               p.text("ProcedureCode/CodeMeaning", "head CT per Dr {} protocol"))])
+    ds.AnatomicRegionSequence = Sequence([_code("69536005", "SCT", "Head")])
+    ds.ImageComments = p.text("ImageComments (capitals)", "SEEN BY DR {} IN ED").upper() + " " + UID_ROOT + ".77"
+    ds.OriginalAttributesSequence = Sequence([_item(
+        ModifiedAttributesSequence=Sequence([_item(
+            PatientName=p.name("OriginalAttributes/PatientName"),
+            PatientID=p.ident("OriginalAttributes/PatientID", "MRN"))]),
+        AttributeModificationDateTime=p.datetime("OriginalAttributes/AttributeModificationDateTime"),
+        ModifyingSystem=p.text("OriginalAttributes/ModifyingSystem", "{} PACS"),
+        SourceOfPreviousValues=p.text("OriginalAttributes/SourceOfPreviousValues", "{} RIS"),
+        ReasonForTheAttributeModification="CORRECT")])
+    block = ds.private_block(0x0009, p.text("private creator", "{} CUSTOM").upper(), create=True)
+    block.add_new(0x01, "DS", "1.5")
+    ds.DigitalSignaturesSequence = Sequence([_item(
+        MACIDNumber=1, DigitalSignatureUID=p.uid(),
+        DigitalSignatureDateTime=p.datetime("DigitalSignature/DateTime"),
+        CertificateType="X509_1993_SIG", CertificateOfSigner=p.text("DigitalSignature/Certificate", "CN={}").encode(),
+        Signature=b"\x01\x02")])
+    ds.DataSetTrailingPadding = p.text("DataSetTrailingPadding", "pad {} pad").encode()
+    _pixels(ds)
+    kind = Kind("CT, less travelled header places", "hiding", ds, p.reset(), {
+        "Modality": "CT", "BodyPartExamined": "HEAD", "SliceThickness": "5", "KVP": "120",
+        "WindowCenter": "", "WindowWidth": "", "ProtocolName": "", "SeriesDescription": "",
+        "ConvolutionKernel": "", "AnatomicRegionSequence[0].CodeMeaning": "", "TimezoneOffsetFromUTC": "",
+    })
+    preamble = p.text("preamble", "preamble of {} ").encode().ljust(128, b" ")[:128]
+    kind.plants.extend(p.reset())
+    kind.raw = preamble + kind.encode()[128:]
+    return kind
+
+
+def testfile_syntaxes(p: Planter) -> list[Kind]:
+    """pydicom test files in other transfer syntaxes, their identity replanted."""
+    out = []
+    for name, label in (("MR_small_bigendian.dcm", "MR explicit big endian"),
+                        ("JPEG2000.dcm", "JPEG 2000 (pydicom test file)"),
+                        ("SC_rgb_jpeg_dcmtk.dcm", "SC JPEG baseline RGB"),
+                        ("MR_small_jpeg_ls_lossless.dcm", "MR JPEG-LS lossless")):
+        ds = _from_testfile(name)
+        syntax = ds.file_meta.TransferSyntaxUID
+        _replant_patient(ds, p)
+        ds.SOPInstanceUID = p.uid()
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = p.uid(), p.uid()
+        _meta(ds, p)
+        clinical = {"Modality": ""}
+        for kw in ("PixelSpacing", "SliceThickness", "Rows", "Columns", "WindowCenter", "BodyPartExamined"):
+            if kw in ds and ds[kw].value not in (None, ""):
+                clinical[kw] = ""
+        out.append(Kind(label, "ts" + str(len(out)), ds, p.reset(), clinical, transfer_syntax=syntax))
+    return out
+
+
 def all_kinds(seed: int = 15) -> list[Kind]:
     """Every kind, built fresh (values are deterministic for ``seed``)."""
     p = Planter(seed)
@@ -937,7 +1034,8 @@ def all_kinds(seed: int = 15) -> list[Kind]:
     kinds += [waveform(p), mr_worklist(p), implicit_un(p)]
     kinds += charsets(p)
     kinds += encapsulated(p)
-    kinds += [overlay_testfile(p), dicomdir(p), deflated_sr(p), rle_mr(p)]
+    kinds += [overlay_testfile(p), dicomdir(p), deflated_sr(p), rle_mr(p), hiding_places(p)]
+    kinds += testfile_syntaxes(p)
     return kinds
 
 
