@@ -15,6 +15,8 @@ folder in a fresh process, and checks every output independently of the scrubber
 * withheld: status and reason from the manifest (operator record);
 * clinical kept: listed clinical attributes (nested paths too) equal to the input's;
 * re-read: pydicom reads every element and the pixel data of the output;
+* overlays: no 60xx group and no set bit above BitsStored (an embedded overlay) left,
+  counted as a planted value left;
 * references: UIDs inside one object that point to another object of the set resolve
   to that object's new UID.
 
@@ -42,6 +44,7 @@ from tests.support.dicom_kinds import (
     check_references,
     clinical_kept,
     leaked,
+    overlay_left,
     reread,
     write_tree,
 )
@@ -127,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         left_labels = leaked(kind, data) if data is not None else []
         kept, missing = clinical_kept(kind, data) if data is not None else (0, list(kind.clinical))
         rr = reread(data) if data is not None else "-"
+        if data is not None and not rr and overlay_left(data):
+            left_labels.append("overlay plane")
         totals["planted"] += planted
         totals["left"] += len(left_labels)
         if not kind.withhold:

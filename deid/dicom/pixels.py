@@ -191,8 +191,9 @@ def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarr
     fast = _native_grey(ds, transfer_syntax, rows, columns, n_frames)
     if fast is not None:
         return fast, photometric, False
+    unused_bits = False
     try:
-        arr = ds.pixel_array  # pydicom converts YBR to RGB for us (as_rgb)
+        arr, unused_bits = _pixel_array(ds, transfer_syntax)
         if photometric == "PALETTE COLOR":
             from pydicom.pixels import apply_color_lut
 
@@ -223,17 +224,43 @@ def _decode(ds: Dataset, transfer_syntax: str, policy: Policy) -> tuple[np.ndarr
             "pixel format not supported by the pixel scrubber", reason="unsupported_pixel_format"
         )
     stored = int(ds.get("BitsStored", 0) or 0)
-    altered = False
+    altered = unused_bits
     if arr.dtype == np.uint16 and 0 < stored < 16:
         # Bits above BitsStored may hold an embedded overlay (retired practice): drop them.
         masked = arr & np.uint16((1 << stored) - 1)
-        altered = not np.array_equal(masked, arr)
+        altered = altered or not np.array_equal(masked, arr)
         arr = masked
     out_photometric = "RGB" if samples == 3 else photometric
     return np.ascontiguousarray(arr), out_photometric, altered
 
 
 _NATIVE_LE = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})
+
+
+def _pixel_array(ds: Dataset, transfer_syntax: str) -> tuple[np.ndarray, bool]:
+    """(frames as pydicom decodes them, whether bits above BitsStored were set).
+
+    pydicom clears the unused high bits of what it decodes; an embedded overlay (retired
+    practice: a bitmap in bits above BitsStored) then never shows in the decoded frames,
+    and pixel data "with nothing to redact" would go out byte for byte with the overlay
+    in it. So the frames are decoded with the unused bits as stored, compared with
+    pydicom's correction, and the corrected frames are used.
+    """
+    bits = int(ds.get("BitsAllocated", 0) or 0)
+    stored = int(ds.get("BitsStored", 0) or 0) or bits
+    if "PixelData" not in ds or bits not in (8, 16, 32) or not 0 < stored < bits:
+        return ds.pixel_array, False  # pydicom converts YBR to RGB for us (as_rgb)
+    from pydicom.pixels import get_decoder
+
+    raw, _meta = get_decoder(UID(transfer_syntax)).as_array(ds, correct_unused_bits=False)
+    if raw.dtype.kind not in "ui" or raw.dtype.itemsize * 8 != bits:
+        return ds.pixel_array, False
+    shift = bits - stored
+    if raw.dtype.kind == "u":
+        corrected = raw & raw.dtype.type((1 << stored) - 1)
+    else:  # signed: sign-extend from the highest stored bit
+        corrected = (raw << shift) >> shift
+    return corrected, not np.array_equal(corrected, raw)
 
 
 def _native_grey(ds: Dataset, transfer_syntax: str, rows: int, columns: int, n_frames: int) -> np.ndarray | None:

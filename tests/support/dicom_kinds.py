@@ -63,6 +63,7 @@ class Kind:
     withhold: str = ""  # expected reason when the object must not come out
     transfer_syntax: str = ExplicitVRLittleEndian
     raw: bytes | None = None  # a pre-encoded file (bad inputs, test files as they are)
+    patches: list[tuple[bytes, bytes]] = field(default_factory=list)  # byte edits after encoding
 
     def encode(self) -> bytes:
         if self.raw is not None:
@@ -73,7 +74,11 @@ class Kind:
         if self.transfer_syntax == RLELossless and "PixelData" in ds and not ds["PixelData"].is_undefined_length:
             ds.compress(RLELossless)
         pydicom.dcmwrite(buf, ds, enforce_file_format=True)
-        return buf.getvalue()
+        data = buf.getvalue()
+        for before, after in self.patches:
+            assert data.count(before) == 1, before
+            data = data.replace(before, after)
+        return data
 
 
 class Planter:
@@ -1024,6 +1029,91 @@ def testfile_syntaxes(p: Planter) -> list[Kind]:
     return out
 
 
+VL_PHOTO = "1.2.840.10008.5.1.4.1.1.77.1.4"
+
+
+def vl_specimen(p: Planter) -> Kind:
+    """A VL photograph with a specimen module: identifiers and preparation steps typed
+    at the bench (SR-like content items with text, names and dates)."""
+    st = Study(p.uid(), p.uid(), p.uid(), [p.uid()])
+    ds = _base(VL_PHOTO, "XC", p, st, sop=st.images[0])
+    ds.BodyPartExamined = "SKIN"
+    ds.ContainerIdentifier = p.ident("ContainerIdentifier", "CT-")
+    ds.IssuerOfTheContainerIdentifierSequence = Sequence([_item(
+        LocalNamespaceEntityID=p.text("IssuerOfContainer/LocalNamespaceEntityID", "{} Lab"))])
+    step = _item(
+        ValueType="TEXT", ConceptNameCodeSequence=Sequence([_code("121106", "DCM", "Comment")]),
+        TextValue=p.text("SpecimenPreparation/TextValue", "grossed by {}"))
+    who = _item(
+        ValueType="PNAME", ConceptNameCodeSequence=Sequence([_code("121008", "DCM", "Person Observer Name")]),
+        PersonName=p.name("SpecimenPreparation/PersonName"))
+    when = _item(
+        ValueType="DATETIME", ConceptNameCodeSequence=Sequence([_code("111526", "DCM", "DateTime Started")]),
+        DateTime=p.datetime("SpecimenPreparation/DateTime"))
+    ds.SpecimenDescriptionSequence = Sequence([_item(
+        SpecimenIdentifier=p.text("SpecimenIdentifier", "{}-S1"),
+        SpecimenUID=p.uid(),
+        SpecimenShortDescription=p.text("SpecimenShortDescription", "shave biopsy from {}"),
+        IssuerOfTheSpecimenIdentifierSequence=Sequence([_item(
+            LocalNamespaceEntityID=p.text("IssuerOfSpecimen/LocalNamespaceEntityID", "{} Pathology"))]),
+        SpecimenPreparationSequence=Sequence([_item(
+            SpecimenPreparationStepContentItemSequence=Sequence([step, who, when]))]),
+    )])
+    ds.Rows = ds.Columns = 32
+    ds.SamplesPerPixel = 3
+    ds.PhotometricInterpretation = "RGB"
+    ds.PlanarConfiguration = 0
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    ds.PixelData = (np.arange(32 * 32 * 3) % 200).astype(np.uint8).tobytes()
+    return Kind("VL photo with specimen module", "vl", ds, p.reset(), {
+        "Modality": "XC", "BodyPartExamined": "SKIN", "SpecimenDescriptionSequence[0].SpecimenUID": "*"})
+
+
+def _implicit_items(elements: list[tuple[int, bytes]]) -> bytes:
+    """One defined-length item of implicit VR little endian elements."""
+    import struct
+
+    body = b"".join(struct.pack("<HHI", t >> 16, t & 0xFFFF, len(v)) + v for t, v in elements)
+    return struct.pack("<HHI", 0xFFFE, 0xE000, len(body)) + body
+
+
+def un_sequences(p: Planter) -> Kind:
+    """Sequences written with VR UN (a public one and a private one), as archives that
+    passed through a node without the dictionary store them, and embedded overlay bits
+    above BitsStored in the pixel data (retired practice)."""
+    st = Study(p.uid(), p.uid(), p.uid(), [p.uid()])
+    ds = _base(CT, "CT", p, st, sop=st.images[0])
+    ds.BodyPartExamined = "NECK"
+    ds.SliceThickness = "1"
+    name = p.name("UN public SQ/ScheduledPerformingPhysicianName").encode()
+    text = p.text("UN public SQ/ScheduledProcedureStepDescription", "neck CT for {}").encode()
+    items = _implicit_items([(0x00400006, name + b" " * (len(name) % 2)),
+                             (0x00400007, text + b" " * (len(text) % 2))])
+    # pydicom turns a known sequence tag written as UN back into SQ: write it as OB and
+    # patch the VR bytes to UN (same explicit header layout) after encoding.
+    ds.add(DataElement(0x00400100, "OB", items))
+    block = ds.private_block(0x0043, "VENDOR UN SQ", create=True)
+    pname = p.name("UN private SQ/PatientName").encode()
+    pitems = _implicit_items([(0x00100010, pname + b" " * (len(pname) % 2))])
+    block.add_new(0x01, "UN", pitems)
+    _pixels(ds)
+    arr = np.frombuffer(ds.PixelData, dtype=np.uint16).reshape(32, 32).copy()
+    arr[10:14, 4:28] |= 1 << 15  # an overlay plane in bit 15 (BitsStored 12)
+    ds.PixelData = arr.tobytes()
+    ds.add_new(0x60000010, "US", 32)
+    ds.add_new(0x60000011, "US", 32)
+    ds.add_new(0x60000040, "CS", "G")
+    ds.add_new(0x60000050, "SS", [1, 1])
+    ds.add_new(0x60000100, "US", 1)
+    ds.add_new(0x60000102, "US", 15)
+    kind = Kind("CT with UN-VR sequences, overlay in bit 15", "un", ds, p.reset(), {
+        "Modality": "CT", "BodyPartExamined": "NECK", "SliceThickness": "1"})
+    kind.patches.append((b"\x40\x00\x00\x01OB", b"\x40\x00\x00\x01UN"))
+    return kind
+
+
 def all_kinds(seed: int = 15) -> list[Kind]:
     """Every kind, built fresh (values are deterministic for ``seed``)."""
     p = Planter(seed)
@@ -1036,6 +1126,7 @@ def all_kinds(seed: int = 15) -> list[Kind]:
     kinds += encapsulated(p)
     kinds += [overlay_testfile(p), dicomdir(p), deflated_sr(p), rle_mr(p), hiding_places(p)]
     kinds += testfile_syntaxes(p)
+    kinds += [vl_specimen(p), un_sequences(p)]
     return kinds
 
 
@@ -1069,6 +1160,21 @@ def leaked(kind: Kind, data: bytes) -> list[str]:
     if uid_root in hay:
         out.append("original UID")
     return out
+
+
+def overlay_left(data: bytes) -> bool:
+    """True when an overlay plane survives: a 60xx group, or set bits above BitsStored
+    in native unsigned pixel data (an embedded overlay)."""
+    ds = pydicom.dcmread(io.BytesIO(data))
+    if any(0x6000 <= (int(t) >> 16) <= 0x60FF for t in ds.keys()):
+        return True
+    if "PixelData" not in ds or ds.file_meta.TransferSyntaxUID.is_compressed:
+        return False
+    bits, stored = int(ds.get("BitsAllocated", 0) or 0), int(ds.get("BitsStored", 0) or 0)
+    if bits != 16 or not 0 < stored < 16 or int(ds.get("PixelRepresentation", 0) or 0):
+        return False
+    arr = np.frombuffer(ds.PixelData, dtype="<u2" if not ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.2" else ">u2")
+    return bool((arr >> stored).any())
 
 
 def reread(data: bytes) -> str:
@@ -1109,7 +1215,11 @@ def clinical_kept(kind: Kind, data: bytes) -> tuple[int, list[str]]:
     except Exception:
         return 0, list(kind.clinical)
     source = dataset_of(kind)
-    missing = [path for path in kind.clinical if get_path(ds, path) != get_path(source, path)]
+    missing = [
+        path
+        for path, want in kind.clinical.items()
+        if (get_path(ds, path) in (None, "") if want == "*" else get_path(ds, path) != get_path(source, path))
+    ]
     assert all(get_path(source, path) is not None for path in kind.clinical), kind.name
     return len(kind.clinical) - len(missing), missing
 
@@ -1177,5 +1287,5 @@ def dataset_of(kind: Kind) -> Dataset:
 
 __all__ = [
     "Kind", "Plant", "Planter", "all_kinds", "check_references", "clinical_kept", "dataset_of",
-    "leaked", "plant_forms", "reread", "write_tree",
+    "leaked", "overlay_left", "plant_forms", "reread", "write_tree",
 ]
