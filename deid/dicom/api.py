@@ -567,6 +567,10 @@ def _leak_check(
                     )
 
 
+# An ISO 2022 escape sequence (lower-cased like the haystack): ESC, intermediates, one final byte.
+_ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[()*+]?|[()*+\-.])[@-~]")
+
+
 def _output_charsets(ds: Dataset) -> list[str]:
     """Python codecs of the written dataset's Specific Character Set (none if unknown)."""
     values = [v.strip() for v in read_values(ds, 0x00080005)]
@@ -606,8 +610,9 @@ def _encodings(term: str, charsets: list[str]) -> set[bytes]:
                 encoded = b""
             if encoded and b"?" not in encoded:
                 out.add(encoded)
-                bare = re.sub(rb"\x1b[$()][@a-z]?[@a-z]?", b"", encoded)
-                if len(bare) >= 4:
+                bare = _ISO2022_ESCAPE.sub(b"", encoded)
+                # Bare two-byte codes that read as a number would match inside UIDs.
+                if len(bare) >= 4 and not bare.replace(b".", b"").isdigit():
                     out.add(bare)
     return {e for e in out if e.strip(b" ^")}
 

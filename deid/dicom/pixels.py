@@ -252,7 +252,8 @@ def _pixel_array(ds: Dataset, transfer_syntax: str) -> tuple[np.ndarray, bool]:
         return ds.pixel_array, False  # pydicom converts YBR to RGB for us (as_rgb)
     from pydicom.pixels import get_decoder
 
-    raw, _meta = get_decoder(UID(transfer_syntax)).as_array(ds, correct_unused_bits=False)
+    decoder = get_decoder(UID(transfer_syntax))
+    raw, _meta = decoder.as_array(ds, correct_unused_bits=False)  # type: ignore[arg-type]
     if raw.dtype.kind not in "ui" or raw.dtype.itemsize * 8 != bits:
         return ds.pixel_array, False
     shift = bits - stored
