@@ -492,6 +492,15 @@ def structured_report(p: Planter, st: Study) -> Kind:
         StudyInstanceUID=p.uid(), ReferencedSeriesSequence=Sequence([_item(
             SeriesInstanceUID=p.uid(), ReferencedSOPSequence=Sequence([_ref(COMP_SR, p.uid())]))]))])
     ds.CurrentRequestedProcedureEvidenceSequence = _evidence(st, ENH_CT)
+    ds.ReferencedRequestSequence = Sequence([_item(
+        StudyInstanceUID=st.study,
+        AccessionNumber=p.ident("ReferencedRequest/AccessionNumber", "ACC"),
+        PlacerOrderNumberImagingServiceRequest=p.ident("ReferencedRequest/PlacerOrderNumber", "PO"),
+        FillerOrderNumberImagingServiceRequest=p.ident("ReferencedRequest/FillerOrderNumber", "FO"),
+        RequestedProcedureID=p.ident("ReferencedRequest/RequestedProcedureID", "RP"),
+        RequestedProcedureDescription=p.text("ReferencedRequest/RequestedProcedureDescription", "CT chest for {}"),
+        RequestedProcedureCodeSequence=Sequence([_code("24627-2", "LN", "CT Chest")]),
+    )])
     deep = _text_item("HAS PROPERTIES", "Comment",
                       p.text("SR/depth4/TextValue", "discussed with {} by phone"))
     level3 = _text_item("INFERRED FROM", "Finding", "Mild cardiomegaly.", [
@@ -995,6 +1004,20 @@ def hiding_places(p: Planter) -> Kind:
         DigitalSignatureDateTime=p.datetime("DigitalSignature/DateTime"),
         CertificateType="X509_1993_SIG", CertificateOfSigner=p.text("DigitalSignature/Certificate", "CN={}").encode(),
         Signature=b"\x01\x02")])
+    ds.ClinicalTrialSponsorName = p.text("ClinicalTrialSponsorName", "{} Pharma")
+    ds.ClinicalTrialSiteName = p.text("ClinicalTrialSiteName", "{} site")
+    ds.ClinicalTrialSubjectID = p.ident("ClinicalTrialSubjectID", "SUBJ")
+    ds.ClinicalTrialProtocolName = p.text("ClinicalTrialProtocolName", "{} trial")
+    staff_code = _code(p.ident("ReferringPhysicianIdentification/PersonIdentificationCode", "STF"), "99STAFF",
+                       p.text("ReferringPhysicianIdentification/PersonIdentificationCode meaning", "Dr {}"))
+    ds.ReferringPhysicianIdentificationSequence = Sequence([_item(
+        PersonIdentificationCodeSequence=Sequence([staff_code]),
+        PersonAddress=p.text("ReferringPhysicianIdentification/PersonAddress", "3 {} Close"),
+        PersonTelephoneNumbers=p.literal("ReferringPhysicianIdentification/PersonTelephoneNumbers", "555-013-9911"),
+        InstitutionName=p.text("ReferringPhysicianIdentification/InstitutionName", "{} Practice"),
+        InstitutionCodeSequence=Sequence([_code("INST1", "99INST",
+                                                p.text("ReferringPhysicianIdentification/InstitutionCode meaning", "{} Surgery"))]),
+    )])
     ds.DataSetTrailingPadding = p.text("DataSetTrailingPadding", "pad {} pad").encode()
     _pixels(ds)
     kind = Kind("CT, less travelled header places", "hiding", ds, p.reset(), {
