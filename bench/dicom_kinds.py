@@ -13,7 +13,8 @@ folder in a fresh process, and checks every output independently of the scrubber
   upper, lower and caret forms, dates in DA/ISO/US/EU forms, times in TM/HH:MM:SS,
   non-Latin names in the object's character set, and the original UID root;
 * withheld: status and reason from the manifest (operator record);
-* clinical kept: listed clinical attributes (nested paths too) equal to the input's;
+* clinical kept: listed clinical attributes (nested paths too) equal to the input's, or
+  present where the object needs them (SegmentLabel, VerifyingObserverName: Type 1);
 * re-read: pydicom reads every element and the pixel data of the output;
 * overlays: no 60xx group and no set bit above BitsStored (an embedded overlay) left,
   counted as a planted value left;

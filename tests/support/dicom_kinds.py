@@ -467,7 +467,7 @@ def segmentation(p: Planter, st: Study) -> Kind:
         FrameContentSequence=Sequence([_item(FrameAcquisitionDateTime=p.datetime("PerFrame/FrameAcquisitionDateTime"))]),
     )])
     return Kind("segmentation", "studyA", ds, p.reset(), {
-        "Modality": "SEG", "SegmentationType": "BINARY",
+        "Modality": "SEG", "SegmentationType": "BINARY", "SegmentSequence[0].SegmentLabel": "*",
         "SegmentSequence[0].SegmentedPropertyTypeCodeSequence[0].CodeMeaning": "Mass",
         "SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].PixelSpacing": "[0.7, 0.7]",
     })
@@ -545,7 +545,7 @@ def structured_report(p: Planter, st: Study) -> Kind:
         "Modality": "SR", "ConceptNameCodeSequence[0].CodeMeaning": "Diagnostic Imaging Report",
         "ContentSequence[1].ContentSequence[0].TextValue": "Mild cardiomegaly.",
         "ContentSequence[1].ContentSequence[0].ContentSequence[6].MeasuredValueSequence[0].NumericValue": "12.5",
-        "CompletionFlag": "COMPLETE",
+        "CompletionFlag": "COMPLETE", "VerifyingObserverSequence[0].VerifyingObserverName": "*",
     })
 
 
