@@ -73,11 +73,22 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
     from deid.image.pipeline import frame_view, frame_window, residual_text
     from deid.text import find_phi_many
 
+    from deid.dicom.profile import keep_public
+    from deid.text.vocabulary import all_safe
+
+    # Kept as they came by design (device make and model, code values and schemes):
+    # the scrubber's keep list says so, the same file both read.
+    kept = {tag for tag, rule in keep_public().items() if rule.action == "K"}
     ds = pydicom.dcmread(io.BytesIO(data))
     found: Counter[str] = Counter()
     texts: list[str] = []
     for elem in ds.iterall():
-        if elem.tag.group == 0x0002 or elem.VR not in _TEXT_VRS or elem.tag in _OWN_MARKERS:
+        if (
+            elem.tag.group == 0x0002
+            or elem.VR not in _TEXT_VRS
+            or elem.tag in _OWN_MARKERS
+            or elem.tag in kept
+        ):
             continue
         for value in elem.value if isinstance(elem.value, list | tuple) or type(elem.value).__name__ == "MultiValue" else [elem.value]:
             text = str(value or "").strip()
@@ -90,7 +101,7 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
                 continue
             if elem.VR == "PN":  # the scrubber empties or pseudonymises every person name
                 found["HEADER_PERSON"] += 1
-            else:
+            elif not all_safe(text):  # known-safe vocabulary only: kept by the scrubber's rule
                 texts.append(text)
     if texts and "*" not in ignored:
         for dets in find_phi_many(texts, policy):

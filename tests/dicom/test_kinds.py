@@ -117,6 +117,18 @@ def test_kinds_through_the_command_line(tmp_path):
         pairs.append((pydicom.dcmread(io.BytesIO(kind.encode())), pydicom.dcmread(io.BytesIO(data))))
     resolved, total, bad = check_references(pairs)
     assert total >= 20 and resolved == total, bad
+    # deid verify re-detects on the fresh outputs: device make/model and SNOMED code
+    # values (kept on purpose) and known-safe descriptors are no findings.
+    verify = subprocess.run(
+        [sys.executable, "-m", "deid.cli.main", "verify", str(tmp_path / "out"), "--json"],
+        env=env, capture_output=True, check=False,
+    )
+    assert verify.returncode == 0, [o["found"] for o in json.loads(verify.stdout)["outputs"] if not o["ok"]]
+    raw = subprocess.run(
+        [sys.executable, "-m", "deid.cli.main", "verify", str(tmp_path / "src"), "--json"],
+        env=env, capture_output=True, check=False,
+    )
+    assert raw.returncode != 0  # and it still sees the names in the inputs
 
 
 # ---- regressions, each on a dataset of its own -------------------------------------------
