@@ -69,11 +69,10 @@ def _verify_dicom(data: bytes, policy: Policy, ignored: set[str]) -> Counter[str
     import numpy as np
     import pydicom
 
+    from deid.dicom.profile import keep_public
     from deid.dicom.pseudonyms import is_scrubber_value
     from deid.image.pipeline import frame_view, frame_window, residual_text
     from deid.text import find_phi_many
-
-    from deid.dicom.profile import keep_public
     from deid.text.vocabulary import all_safe
 
     # Kept as they came by design (device make and model, code values and schemes):
