@@ -68,6 +68,8 @@ def test_the_check_sees_every_planted_value_in_the_input(kind):
     # The byte search must find each value where it was planted, or a clean output
     # would prove nothing.
     found = set(leaked(kind, kind.encode()))
+    if kind.withhold == "*":
+        return  # a broken copy: its values may sit past the cut
     assert {p.label for p in kind.plants} <= found
     assert reread(kind.encode()) == ""
 
@@ -76,7 +78,7 @@ def test_the_check_sees_every_planted_value_in_the_input(kind):
 def test_every_kind_comes_out_clean(kind, outputs):
     result = outputs[kind.name]
     if kind.withhold:
-        assert result == kind.withhold
+        assert isinstance(result, str) and kind.withhold in ("*", result)
         return
     assert isinstance(result, bytes), f"withheld: {result}"
     assert leaked(kind, result) == []

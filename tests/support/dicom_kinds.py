@@ -1137,6 +1137,30 @@ def un_sequences(p: Planter) -> Kind:
     return kind
 
 
+def bad_inputs(kinds: list[Kind]) -> list[Kind]:
+    """Broken copies of good kinds: each must be withheld (any reason), never written."""
+    by_name = {k.name: k for k in kinds}
+    out: list[Kind] = []
+
+    def broken(source: str, label: str, data: bytes) -> None:
+        base = by_name[source]
+        out.append(Kind(f"bad: {label}", "bad" + str(len(out)), base.ds, list(base.plants),
+                        withhold="*", raw=data))
+
+    ct = by_name["enhanced CT multi-frame"].encode()
+    broken("enhanced CT multi-frame", "enhanced CT cut inside its pixel data", ct[:-700])
+    sr = by_name["comprehensive SR (deep tree)"].encode()
+    broken("comprehensive SR (deep tree)", "SR cut inside its content tree", sr[: len(sr) * 2 // 3])
+    mr = by_name["MR with worklist, patient module, private, UN, overlay"].encode()
+    at = mr.find(b"\x20\x00\x00\x40LT")  # ImageComments (0020,4000)
+    assert at > 0
+    broken("MR with worklist, patient module, private, UN, overlay", "MR with a text length past the end",
+           mr[: at + 6] + b"\xff\x7f" + mr[at + 8:])
+    dfl = by_name["SR test file, deflated"].encode()
+    broken("SR test file, deflated", "deflated SR with a corrupt stream", dfl[:-200] + b"\x00" * 200)
+    return out
+
+
 def all_kinds(seed: int = 15) -> list[Kind]:
     """Every kind, built fresh (values are deterministic for ``seed``)."""
     p = Planter(seed)
@@ -1150,6 +1174,7 @@ def all_kinds(seed: int = 15) -> list[Kind]:
     kinds += [overlay_testfile(p), dicomdir(p), deflated_sr(p), rle_mr(p), hiding_places(p)]
     kinds += testfile_syntaxes(p)
     kinds += [vl_specimen(p), un_sequences(p)]
+    kinds += bad_inputs(kinds)
     return kinds
 
 
