@@ -670,9 +670,11 @@ def _label_safe(value: str, deny: frozenset[str]) -> bool:
     if not value or value.lower() in deny:
         return not value
     for word in re.split(r"[ _]+", value):
+        if word.lower() in deny:
+            return False  # an identifier of the case, however short ("LEE")
         if not word or len(word) <= 3 or any(ch.isdigit() for ch in word):
             continue
-        if word.lower() in deny or classify(word.lower()) is not WordClass.SAFE:
+        if classify(word.lower()) is not WordClass.SAFE:
             return False
     return True
 

@@ -231,6 +231,9 @@ def test_user_typed_code_string_labels():
     assert new_layer.startswith("LABEL_") and out.GraphicAnnotationSequence[0].GraphicLayer == new_layer
     safe = _header(_image(ContentLabel="ANNOTATIONS"))
     assert safe.ContentLabel == "ANNOTATIONS"
+    # A short label is a code ("AP", "CT") unless it is a name of the case.
+    assert _header(_image(ContentLabel="AP")).ContentLabel == "AP"
+    assert _header(_image(PatientName="Lee^Ann", ContentLabel="LEE")).ContentLabel.startswith("LABEL_")
 
 
 def test_local_code_meanings_are_cleaned_published_ones_kept():
